@@ -1,0 +1,116 @@
+/**
+ * The one catalogue of orgsync's coded errors (fastify-style: ORGSYNC_<AREA>_<WHAT>).
+ * Every error an operator can see is listed here with the exit code it maps to and a
+ * hint that says what to do. docs/errors.md is generated from this table and a unit test
+ * keeps the two in step.
+ */
+
+export const EXIT = {
+  ok: 0,
+  error: 1,
+  /** `plan --detailed-exitcode`: the plan has changes. */
+  changes: 2,
+  /** At least one target is over its safety threshold and was not applied. */
+  blocked: 3,
+  /** The HR snapshot was refused (structural damage or shrink); no target was touched. */
+  refusedInput: 4,
+  /** Some changes failed to apply; the rest went through and are recorded. */
+  partial: 5,
+  /** The saved plan no longer matches HR data or target state. */
+  stalePlan: 6,
+  /** Usage or configuration error. */
+  usage: 64,
+} as const;
+
+type Def = { exit: number; hint: string };
+
+export const ERRORS = {
+  ORGSYNC_CONFIG_INVALID: {
+    exit: EXIT.usage,
+    hint: 'Fix the configuration at the path named in the message.',
+  },
+  ORGSYNC_CONFIG_NOT_FOUND: { exit: EXIT.usage, hint: 'Pass --config with the path of an existing file.' },
+  ORGSYNC_SECRET_MISSING: {
+    exit: EXIT.usage,
+    hint: 'Set the named environment variable or create the named file; secrets are never read from the config itself.',
+  },
+  ORGSYNC_CONNECTOR_UNKNOWN: {
+    exit: EXIT.usage,
+    hint: 'Run `orgsync connectors` to list the connectors this build has.',
+  },
+  ORGSYNC_CONNECTOR_CONFIG_INVALID: {
+    exit: EXIT.usage,
+    hint: "Fix the target's `config` block as the message says.",
+  },
+  ORGSYNC_CONNECTOR_CAPABILITY: {
+    exit: EXIT.usage,
+    hint: 'The target cannot do what its configuration asks (for example onRemove: delete without delete capability).',
+  },
+  ORGSYNC_MAPPING_INVALID: { exit: EXIT.usage, hint: 'Fix the attribute expression named in the message.' },
+  ORGSYNC_TARGET_UNKNOWN: { exit: EXIT.usage, hint: 'Use a target name from the configuration.' },
+  ORGSYNC_SOURCE_UNREADABLE: {
+    exit: EXIT.error,
+    hint: 'Check that the HR export exists and is readable; nothing was changed in any target.',
+  },
+  ORGSYNC_SOURCE_MALFORMED: {
+    exit: EXIT.refusedInput,
+    hint: 'The HR export is broken or truncated; fix or re-export it. Nothing was changed in any target.',
+  },
+  ORGSYNC_SNAPSHOT_STRUCTURE: {
+    exit: EXIT.refusedInput,
+    hint: 'The organisation hierarchy is damaged (see the listed records); fix it in HR. Nothing was changed in any target.',
+  },
+  ORGSYNC_SNAPSHOT_SHRANK: {
+    exit: EXIT.refusedInput,
+    hint: 'The export is much smaller than the last accepted one. If that is real, rerun with --accept-shrink.',
+  },
+  ORGSYNC_PLAN_STALE: {
+    exit: EXIT.stalePlan,
+    hint: 'HR data or the target changed after the plan was made; make a new plan and review it.',
+  },
+  ORGSYNC_PLAN_INVALID: {
+    exit: EXIT.usage,
+    hint: 'The plan file is not an orgsync plan of this version; make a new one.',
+  },
+  ORGSYNC_STATE_UNAVAILABLE: {
+    exit: EXIT.error,
+    hint: 'Check the state store settings (file path or PostgreSQL URL).',
+  },
+  ORGSYNC_STATE_LOCKED: {
+    exit: EXIT.error,
+    hint: 'Another orgsync run holds this target; wait for it or check for a hung process.',
+  },
+  ORGSYNC_TARGET_BLOCKED: {
+    exit: EXIT.blocked,
+    hint: 'Review the plan; if the removals are intended, rerun with --approve <target>.',
+  },
+  ORGSYNC_APPLY_PARTIAL: { exit: EXIT.partial, hint: 'See the failed changes; the next run retries them.' },
+  ORGSYNC_CHECK_FAILED: {
+    exit: EXIT.error,
+    hint: 'The target could not be reached or refused the credentials.',
+  },
+  ORGSYNC_INTERNAL: { exit: EXIT.error, hint: 'This is a bug in orgsync; please report it with the log.' },
+} as const satisfies Record<string, Def>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class OrgsyncError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly exitCode: number;
+  /** Machine-readable detail (record keys, paths). Never personal data. */
+  readonly details: readonly string[];
+
+  constructor(code: ErrorCode, message: string, opts: { details?: readonly string[]; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'OrgsyncError';
+    this.code = code;
+    this.hint = ERRORS[code].hint;
+    this.exitCode = ERRORS[code].exit;
+    this.details = opts.details ?? [];
+  }
+}
+
+export function isOrgsyncError(e: unknown): e is OrgsyncError {
+  return e instanceof OrgsyncError;
+}

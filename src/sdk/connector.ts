@@ -1,0 +1,124 @@
+/**
+ * The connector SDK. A connector is a plain object made by `defineTarget()` or
+ * `defineSource()`: a name, a zod config schema, declared capabilities, and an `open()`
+ * that returns a session. The engine plans around the declared capabilities
+ * (ConnId's habit): it never asks a target for an operation it did not declare.
+ */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { SourceExport } from '../model/schema.js';
+import type { Change, ChangeResult, CurrentObject, ObjectType } from './types.js';
+
+export interface Capabilities {
+  create: boolean;
+  update: boolean;
+  /** Can re-parent an object in place. Without it a move becomes `replace` (delete + create). */
+  move: boolean;
+  replace: boolean;
+  disable: boolean;
+  delete: boolean;
+  /** Can read its current state; otherwise the engine uses the state it last applied. */
+  read: boolean;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  message: string;
+}
+
+export interface ConnectorContext {
+  /** The configured name of this source or target instance. */
+  instance: string;
+  logger: Logger;
+  /** A directory the connector may keep files in (created on demand). */
+  workDir: string;
+}
+
+export interface SourceContext extends ConnectorContext {
+  /** Turns a CPR number into the person key used everywhere else (keyed hash). */
+  pseudonymize(cpr: string): string;
+}
+
+/** A change handed to the connector earlier whose outcome the engine never learnt (a crash). */
+export interface PendingChange {
+  runId: string;
+  change: Change;
+}
+
+export interface TargetSession {
+  /** Connectivity and credentials. Returns a status; does not throw for a failed check. */
+  check(): Promise<CheckResult>;
+  /** Required when capabilities.read: every object of the given types the target holds. */
+  read?(types: readonly ObjectType[]): Promise<CurrentObject[]>;
+  /**
+   * Applies changes in the order given; returns exactly one result per change, in order.
+   * Throwing `ConnectorError` fails the whole call (all its changes) with that kind.
+   */
+  apply(changes: readonly Change[], signal: AbortSignal): Promise<ChangeResult[]>;
+  /**
+   * For connectors that cannot read: tell which pending changes (outcome unknown after a
+   * crash) did reach the target, so that none is applied twice.
+   */
+  recover?(pending: readonly PendingChange[]): Promise<Map<string, boolean>>;
+  close?(): Promise<void>;
+}
+
+export interface TargetConnector<C = unknown> {
+  kind: 'target';
+  name: string;
+  description: string;
+  configSchema: z.ZodType<C>;
+  capabilities: Capabilities;
+  objectTypes: readonly ObjectType[];
+  /**
+   * How many changes one apply() call takes: 1 lets the executor run changes concurrently
+   * and in dependency order; 'all' hands the whole change set over at once (files, SQL
+   * transactions), and the connector must apply it in the order given.
+   */
+  batch: 1 | 'all';
+  open(config: C, ctx: ConnectorContext): TargetSession | Promise<TargetSession>;
+}
+
+export interface SourceSession {
+  check(): Promise<CheckResult>;
+  /** Reads one complete export. A partial read must throw, never return. */
+  read(): Promise<SourceExport>;
+}
+
+export interface SourceConnector<C = unknown> {
+  kind: 'source';
+  name: string;
+  description: string;
+  configSchema: z.ZodType<C>;
+  open(config: C, ctx: SourceContext): SourceSession | Promise<SourceSession>;
+}
+
+export type AnyConnector = TargetConnector<any> | SourceConnector<any>;
+
+const NO_CAPABILITIES: Capabilities = {
+  create: false,
+  update: false,
+  move: false,
+  replace: false,
+  disable: false,
+  delete: false,
+  read: false,
+};
+
+export function defineTarget<C>(
+  def: Omit<TargetConnector<C>, 'kind' | 'capabilities' | 'batch'> & {
+    capabilities: Partial<Capabilities>;
+    batch?: 1 | 'all';
+  },
+): TargetConnector<C> {
+  return Object.freeze({
+    ...def,
+    kind: 'target' as const,
+    batch: def.batch ?? 1,
+    capabilities: Object.freeze({ ...NO_CAPABILITIES, ...def.capabilities }),
+  });
+}
+
+export function defineSource<C>(def: Omit<SourceConnector<C>, 'kind'>): SourceConnector<C> {
+  return Object.freeze({ ...def, kind: 'source' as const });
+}

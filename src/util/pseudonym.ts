@@ -1,0 +1,24 @@
+/**
+ * Person keys. OPUS and SD identify a person only by CPR number, which must never appear
+ * in logs, plans or state. orgsync keys persons by a keyed hash of the CPR instead: stable
+ * for as long as the installation keeps its pseudonym key, and useless to anyone without it.
+ */
+import { hmac } from './hash.js';
+
+export type Pseudonymizer = (cpr: string) => string;
+
+export function makePseudonymizer(key: string): Pseudonymizer {
+  const cache = new Map<string, string>();
+  return (cpr) => {
+    const normalised = cpr.replace(/[\s-]/g, '');
+    let k = cache.get(normalised);
+    if (k === undefined) {
+      k = 'p-' + hmac(key, 'cpr:' + normalised).slice(0, 20);
+      cache.set(normalised, k);
+    }
+    return k;
+  };
+}
+
+/** Shows enough of a CPR for a person to recognise a typo, nothing that identifies anyone. */
+export const maskCpr = (cpr: string): string => (cpr.length >= 6 ? `******-${'*'.repeat(4)}` : '***');
