@@ -2,7 +2,7 @@
  * pino with path-based redaction. CPR numbers and secrets are removed wherever they sit
  * in a logged object; `Secret` values print as "[redacted]" on their own as well.
  */
-import { type Logger, pino } from 'pino';
+import { destination, type Logger, pino } from 'pino';
 
 export const REDACT_PATHS = [
   'cpr',
@@ -35,7 +35,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
     },
-    typeof dest === 'number' ? pino.destination({ fd: dest, sync: true }) : dest,
+    typeof dest === 'number' ? destination({ fd: dest, sync: true }) : dest,
   );
 }
 

@@ -93,6 +93,7 @@ export interface SourceConnector<C = unknown> {
   open(config: C, ctx: SourceContext): SourceSession | Promise<SourceSession>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds connectors of every config type
 export type AnyConnector = TargetConnector<any> | SourceConnector<any>;
 
 const NO_CAPABILITIES: Capabilities = {
