@@ -45,6 +45,14 @@ export interface PendingChange {
   change: Change;
 }
 
+/** What apply() gets besides the changes. */
+export interface ApplyContext {
+  /** The run the changes belong to: with the change id, it names one attempt uniquely. */
+  runId: string;
+  /** Aborted when the run is being stopped: finish what is in flight, start nothing new. */
+  signal: AbortSignal;
+}
+
 export interface TargetSession {
   /** Connectivity and credentials. Returns a status; does not throw for a failed check. */
   check(): Promise<CheckResult>;
@@ -54,7 +62,7 @@ export interface TargetSession {
    * Applies changes in the order given; returns exactly one result per change, in order.
    * Throwing `ConnectorError` fails the whole call (all its changes) with that kind.
    */
-  apply(changes: readonly Change[], signal: AbortSignal): Promise<ChangeResult[]>;
+  apply(changes: readonly Change[], ctx: ApplyContext): Promise<ChangeResult[]>;
   /**
    * For connectors that cannot read: tell which pending changes (outcome unknown after a
    * crash) did reach the target, so that none is applied twice.

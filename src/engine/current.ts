@@ -1,0 +1,142 @@
+/**
+ * A target's current state: read from the target when it can read, else what orgsync
+ * last applied (from the state store). Changes left pending by a crashed run are
+ * reconciled first, so that nothing is applied twice and nothing is forgotten.
+ */
+import type { LoadedTarget } from '../config/load.js';
+import type { TargetSession } from '../sdk/connector.js';
+import type { Change, ChangeResult, CurrentObject, DesiredObject, ObjectType } from '../sdk/types.js';
+import type { PendingRecord, StateStore, StoredObject } from '../state/store.js';
+import type { Engine } from './context.js';
+
+export const objectId = (type: ObjectType, key: string) => `${type}:${key}`;
+
+export function mappedTypes(t: LoadedTarget): ObjectType[] {
+  return (['unit', 'person', 'position'] as const).filter((type) => t.mappings[type]);
+}
+
+/** The state row after an applied change. `fingerprints` are of the object's full desired attributes. */
+export function storedAfter(
+  target: string,
+  change: Change,
+  result: Pick<ChangeResult, 'targetId'>,
+  before: StoredObject | undefined,
+  fingerprints: Record<string, string>,
+): StoredObject | null {
+  if (change.action === 'delete') return null;
+  const base = {
+    target,
+    type: change.type,
+    key: change.key,
+    targetId: result.targetId ?? change.targetId ?? before?.targetId ?? null,
+    appliedAt: new Date().toISOString(),
+  };
+  if (change.action === 'disable') {
+    return { ...base, parentKey: change.parentKey, fingerprints: before?.fingerprints ?? {}, disabled: true };
+  }
+  return { ...base, parentKey: change.parentKey, fingerprints, disabled: false };
+}
+
+export function desiredFingerprints(engine: Engine, d: DesiredObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(d.attrs))
+    out[name] = engine.fingerprint(name, value === '' ? null : value);
+  return out;
+}
+
+/** A pending row's change: attribute values replaced by their fingerprints. */
+export function pendingForm(engine: Engine, change: Change): Change {
+  return {
+    ...change,
+    label: undefined,
+    attrs: change.attrs.map((a) => ({
+      name: a.name,
+      new: engine.fingerprint(a.name, a.new === '' ? null : a.new),
+    })),
+  };
+}
+
+/**
+ * Pending changes of a run that died. A connector that reads shows the truth itself; one
+ * that cannot read must say which pending changes reached it (recover()). Those are
+ * recorded as applied, the rest are forgotten and planned again.
+ */
+async function reconcilePending(
+  store: StateStore,
+  t: LoadedTarget,
+  session: TargetSession,
+  pending: PendingRecord[],
+  stored: Map<string, StoredObject>,
+  engine: Engine,
+): Promise<void> {
+  const name = t.config.name;
+  const reached = t.connector.capabilities.read
+    ? null
+    : ((await session.recover?.(pending)) ?? new Map<string, boolean>());
+  for (const p of pending) {
+    const applied = reached?.get(p.change.id);
+    if (applied) {
+      const id = objectId(p.change.type, p.change.key);
+      const before = stored.get(id);
+      const fps = {
+        ...before?.fingerprints,
+        ...Object.fromEntries(p.change.attrs.map((a) => [a.name, String(a.new)])),
+      };
+      const after = storedAfter(name, p.change, {}, before, fps);
+      const result: ChangeResult = {
+        changeId: p.change.id,
+        status: 'applied',
+        message: 'recovered after an interrupted run',
+      };
+      await store.recordResult(p.runId, name, p.change, result, after);
+      if (after) stored.set(id, after);
+      else stored.delete(id);
+    } else if (reached && !session.recover) {
+      engine.logger.warn(
+        { target: name, change: p.change.id },
+        'outcome of an interrupted change is unknown: the connector cannot read or recover',
+      );
+    }
+  }
+  if (pending.length > 0) {
+    await store.clearPending(
+      name,
+      pending.map((p) => p.change.id),
+    );
+    engine.logger.info(
+      { target: name, count: pending.length },
+      'reconciled changes left pending by an interrupted run',
+    );
+  }
+}
+
+export async function loadCurrent(
+  engine: Engine,
+  t: LoadedTarget,
+  session: TargetSession,
+): Promise<{ current: Map<string, CurrentObject>; stored: Map<string, StoredObject> }> {
+  const name = t.config.name;
+  const stored = new Map((await engine.store.loadObjects(name)).map((o) => [objectId(o.type, o.key), o]));
+  await reconcilePending(engine.store, t, session, await engine.store.listPending(name), stored, engine);
+  const current = new Map<string, CurrentObject>();
+  if (t.connector.capabilities.read && session.read) {
+    const types = mappedTypes(t);
+    for (const o of await session.read(types)) {
+      if (!types.includes(o.type)) continue;
+      const id = objectId(o.type, o.key);
+      current.set(id, { ...o, targetId: o.targetId ?? stored.get(id)?.targetId ?? null });
+    }
+  } else {
+    for (const [id, o] of stored) {
+      current.set(id, {
+        type: o.type,
+        key: o.key,
+        targetId: o.targetId,
+        parentKey: o.parentKey,
+        fingerprints: o.fingerprints,
+        disabled: o.disabled,
+      });
+    }
+  }
+  return { current, stored };
+}

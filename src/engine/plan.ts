@@ -1,0 +1,168 @@
+/**
+ * Planning: for each target, desired objects from the snapshot, current state, the diff,
+ * the safety verdict. Targets are planned side by side; one that cannot be reached is
+ * reported with its error and the others go on.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadedTarget } from '../config/load.js';
+import { buildDesired } from '../mapping/desired.js';
+import { diffTarget } from '../plan/diff.js';
+import { changesFingerprint, maskChanges, type Plan, summarise, type TargetPlan } from '../plan/plan.js';
+import { safetyReasons } from '../plan/safety.js';
+import type { TargetSession } from '../sdk/connector.js';
+import type { Change, CurrentObject, DesiredObject } from '../sdk/types.js';
+import type { StoredObject } from '../state/store.js';
+import type { Engine } from './context.js';
+import { loadCurrent } from './current.js';
+import type { LoadedSnapshot } from './snapshot.js';
+
+export interface TargetWork {
+  target: LoadedTarget;
+  session: TargetSession | null;
+  desired: Map<string, DesiredObject>;
+  stored: Map<string, StoredObject>;
+  /** Full changes, sensitive values included: never written anywhere. */
+  changes: Change[];
+  plan: TargetPlan;
+}
+
+export interface PlanOutcome {
+  plan: Plan;
+  work: TargetWork[];
+}
+
+export interface PlanOptions {
+  /** Plan only these targets (names). Default: every enabled target. */
+  only?: readonly string[];
+  /** Targets a person approved past their safety thresholds. */
+  approve?: ReadonlySet<string>;
+}
+
+export async function openTarget(engine: Engine, t: LoadedTarget): Promise<TargetSession> {
+  const workDir = join(engine.loaded.config.workDir, 'targets', t.config.name);
+  mkdirSync(workDir, { recursive: true });
+  return t.connector.open(t.connectorConfig, {
+    instance: t.config.name,
+    logger: engine.logger.child({ target: t.config.name }),
+    workDir,
+  });
+}
+
+function labelOf(snap: LoadedSnapshot['snapshot']) {
+  return (o: DesiredObject | CurrentObject): string | undefined => {
+    if (o.type === 'unit') return snap.units.get(o.key)?.name;
+    if (o.type === 'position') return snap.positions.get(o.key)?.title;
+    return undefined; // persons are shown by key only: their names are personal data
+  };
+}
+
+async function planTarget(
+  engine: Engine,
+  t: LoadedTarget,
+  snap: LoadedSnapshot,
+  opts: PlanOptions,
+): Promise<TargetWork> {
+  const name = t.config.name;
+  const desired = buildDesired(snap.snapshot, t.config.scope, t.mappings, {
+    primaryContractPriority: engine.loaded.config.source.primaryContractPriority,
+  });
+  const session = await openTarget(engine, t);
+  const { current, stored } = await loadCurrent(engine, t, session);
+  const changes = diffTarget(desired, current, {
+    target: name,
+    capabilities: t.connector.capabilities,
+    onRemove: t.onRemove,
+    fingerprint: engine.fingerprint,
+    depthOf: (_type, key) => snap.snapshot.depth.get(key) ?? 0,
+    labelOf: labelOf(snap.snapshot),
+  });
+  const summary = summarise(changes);
+  const reasons = safetyReasons(summary, current.size, t.config.safety);
+  const approved = opts.approve?.has(name) ?? false;
+  if (reasons.length > 0 && approved)
+    engine.logger.warn({ target: name, reasons }, 'safety thresholds passed by approval');
+  return {
+    target: t,
+    session,
+    desired,
+    stored,
+    changes,
+    plan: {
+      name,
+      connector: t.connector.name,
+      currentCount: current.size,
+      summary,
+      blocked: reasons.length > 0 && !approved ? { reasons } : null,
+      changesFingerprint: changesFingerprint(changes, engine.fingerprint),
+      changes: maskChanges(changes, () => null),
+    },
+  };
+}
+
+/** A target that could not be planned: reported, not fatal for the others. */
+function failedTarget(t: LoadedTarget, e: unknown): TargetWork {
+  const message = e instanceof Error ? e.message : String(e);
+  return {
+    target: t,
+    session: null,
+    desired: new Map(),
+    stored: new Map(),
+    changes: [],
+    plan: {
+      name: t.config.name,
+      connector: t.connector.name,
+      currentCount: 0,
+      summary: summarise([]),
+      blocked: null,
+      changesFingerprint: '',
+      changes: [],
+      error: message,
+    },
+  };
+}
+
+export function selectTargets(engine: Engine, only?: readonly string[]): LoadedTarget[] {
+  return engine.loaded.targets.filter((t) =>
+    only && only.length > 0 ? only.includes(t.config.name) : t.config.enabled,
+  );
+}
+
+export async function makePlan(
+  engine: Engine,
+  snap: LoadedSnapshot,
+  opts: PlanOptions = {},
+): Promise<PlanOutcome> {
+  const targets = selectTargets(engine, opts.only);
+  const work = await Promise.all(
+    targets.map((t) =>
+      planTarget(engine, t, snap, opts).catch((e: unknown) => {
+        engine.logger.error(
+          { target: t.config.name, err: e instanceof Error ? e.message : String(e) },
+          'target could not be planned',
+        );
+        return failedTarget(t, e);
+      }),
+    ),
+  );
+  const plan: Plan = {
+    formatVersion: 1,
+    id: randomUUID(),
+    createdAt: new Date().toISOString(),
+    asOf: snap.snapshot.asOf,
+    source: {
+      connector: engine.loaded.source.connector.name,
+      origin: snap.meta.origin,
+      fingerprint: snap.fingerprint,
+      counts: snap.counts,
+    },
+    quarantined: snap.quarantined,
+    targets: work.map((w) => w.plan),
+  };
+  return { plan, work };
+}
+
+export async function closeWork(work: readonly TargetWork[]): Promise<void> {
+  await Promise.all(work.map((w) => w.session?.close?.()));
+}

@@ -1,0 +1,115 @@
+/**
+ * Reads the HR source and turns it into a validated snapshot, or refuses it.
+ * Nothing downstream runs on a snapshot that failed here: structural damage and a
+ * shrunken export stop the run before any target is read or written.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { OrgsyncError } from '../errors.js';
+import type { IsoDate, RecordIssue, Snapshot, SourceExport } from '../model/schema.js';
+import type { Baseline } from '../state/store.js';
+import { canonicalJson, sha256 } from '../util/hash.js';
+import { validateExport } from '../validate/snapshot.js';
+import type { Engine } from './context.js';
+
+export interface LoadedSnapshot {
+  snapshot: Snapshot;
+  quarantined: RecordIssue[];
+  meta: SourceExport['meta'];
+  fingerprint: string;
+  counts: { units: number; persons: number; positions: number };
+}
+
+export async function readSource(engine: Engine): Promise<SourceExport> {
+  const { connector, connectorConfig } = engine.loaded.source;
+  const workDir = join(engine.loaded.config.workDir, 'source');
+  mkdirSync(workDir, { recursive: true });
+  const session = await connector.open(connectorConfig, {
+    instance: 'source',
+    logger: engine.logger.child({ source: connector.name }),
+    workDir,
+    pseudonymize: engine.pseudonymize,
+  });
+  return session.read();
+}
+
+export function snapshotFingerprint(s: Snapshot): string {
+  return sha256(canonicalJson({ units: s.units, persons: s.persons, positions: s.positions }));
+}
+
+/** Shrink beyond the share since the last accepted export: a truncated file, most likely. */
+export function shrinkProblems(
+  counts: LoadedSnapshot['counts'],
+  baseline: Baseline | null,
+  maxShare: number,
+): string[] {
+  if (!baseline) return [];
+  return (['units', 'persons', 'positions'] as const).flatMap((k) => {
+    const before = baseline[k];
+    const now = counts[k];
+    if (before === 0 || now >= before) return [];
+    const share = (before - now) / before;
+    return share > maxShare
+      ? [
+          `${k}: ${now} now against ${before} in the export accepted ${baseline.acceptedAt} (-${(share * 100).toFixed(1)} %, limit ${(maxShare * 100).toFixed(0)} %)`,
+        ]
+      : [];
+  });
+}
+
+export async function loadSnapshot(
+  engine: Engine,
+  asOf: IsoDate,
+  opts: { acceptShrink?: boolean } = {},
+): Promise<LoadedSnapshot> {
+  const src = engine.loaded.config.source;
+  const exp = await readSource(engine);
+  const { snapshot, quarantined, structural } = validateExport(exp, {
+    asOf,
+    expectSingleRoot: src.expectSingleRoot,
+    primaryContractPriority: src.primaryContractPriority,
+  });
+  if (structural.length > 0) {
+    const lines = structural.map((s) => `${s.recordType} ${s.key}: ${s.message}`);
+    throw new OrgsyncError(
+      'ORGSYNC_SNAPSHOT_STRUCTURE',
+      `HR export ${exp.meta.origin} is structurally damaged:\n  ${lines.join('\n  ')}`,
+      {
+        details: lines,
+      },
+    );
+  }
+  const counts = {
+    units: snapshot.units.size,
+    persons: snapshot.persons.size,
+    positions: snapshot.positions.size,
+  };
+  if (!opts.acceptShrink) {
+    const shrink = shrinkProblems(counts, await engine.store.getBaseline(src.connector), src.maxShrinkShare);
+    if (shrink.length > 0) {
+      throw new OrgsyncError(
+        'ORGSYNC_SNAPSHOT_SHRANK',
+        `HR export ${exp.meta.origin} shrank since the last accepted one:\n  ${shrink.join('\n  ')}`,
+        {
+          details: shrink,
+        },
+      );
+    }
+  }
+  for (const q of quarantined)
+    engine.logger.warn(
+      { record: q.key, recordType: q.recordType, code: q.code },
+      `quarantined: ${q.message}`,
+    );
+  return { snapshot, quarantined, meta: exp.meta, fingerprint: snapshotFingerprint(snapshot), counts };
+}
+
+/** Marks this snapshot as the new baseline for the shrink check (after it was applied). */
+export async function acceptSnapshot(engine: Engine, s: LoadedSnapshot): Promise<void> {
+  await engine.store.setBaseline({
+    source: engine.loaded.config.source.connector,
+    ...s.counts,
+    fingerprint: s.fingerprint,
+    acceptedAt: new Date().toISOString(),
+  });
+}

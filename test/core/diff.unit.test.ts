@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { type DiffOptions, diffTarget } from '../../src/plan/diff.js';
+import { summarise } from '../../src/plan/plan.js';
+import { renderPlan } from '../../src/plan/render.js';
+import { safetyReasons } from '../../src/plan/safety.js';
+import type { Capabilities } from '../../src/sdk/connector.js';
+import type { CurrentObject, DesiredObject } from '../../src/sdk/types.js';
+
+const ALL: Capabilities = {
+  create: true,
+  update: true,
+  move: true,
+  replace: false,
+  disable: true,
+  delete: true,
+  read: true,
+};
+const depth: Record<string, number> = { '1': 1, '2': 2, '3': 3, '9': 2 };
+const opts = (over: Partial<DiffOptions> = {}): DiffOptions => ({
+  target: 't',
+  capabilities: ALL,
+  onRemove: { unit: 'delete', person: 'disable', position: 'delete' },
+  fingerprint: (n, v) => `${n}=${JSON.stringify(v)}`,
+  depthOf: (_t, k) => depth[k] ?? 0,
+  ...over,
+});
+const d = (
+  type: DesiredObject['type'],
+  key: string,
+  parentKey: string | null,
+  attrs: DesiredObject['attrs'],
+  dependsOn: string[] = [],
+): [string, DesiredObject] => [`${type}:${key}`, { type, key, parentKey, attrs, sensitive: [], dependsOn }];
+const c = (
+  type: CurrentObject['type'],
+  key: string,
+  parentKey: string | null,
+  attrs: CurrentObject['attrs'],
+  disabled = false,
+): [string, CurrentObject] => [
+  `${type}:${key}`,
+  { type, key, parentKey, attrs, disabled, targetId: `id-${key}` },
+];
+
+describe('diffTarget', () => {
+  it('creates parents before children and waits for them', () => {
+    const desired = new Map([
+      d('unit', '3', '2', { n: 'c' }),
+      d('person', 'p', '3', { n: 'x' }, ['unit:3']),
+      d('unit', '1', null, { n: 'a' }),
+      d('unit', '2', '1', { n: 'b' }),
+    ]);
+    const changes = diffTarget(desired, new Map(), opts());
+    expect(changes.map((x) => `${x.action}:${x.type}:${x.key}`)).toEqual([
+      'create:unit:1',
+      'create:unit:2',
+      'create:unit:3',
+      'create:person:p',
+    ]);
+    expect(changes[2]!.after).toEqual(['t:unit:2']);
+    expect(changes[3]!.after).toEqual(['t:unit:3']);
+  });
+
+  it('updates only the attributes that differ and treats empty, null and missing alike', () => {
+    const desired = new Map([d('unit', '1', null, { n: 'new', e: '', same: 'x' })]);
+    const current = new Map([c('unit', '1', null, { n: 'old', e: null, same: 'x', extra: 'kept' })]);
+    const [change] = diffTarget(desired, current, opts());
+    expect(change).toMatchObject({
+      action: 'update',
+      attrs: [{ name: 'n', old: 'old', new: 'new' }],
+      targetId: 'id-1',
+    });
+  });
+
+  it('finds nothing to do when the target matches', () => {
+    const desired = new Map([d('unit', '1', null, { n: 'a', l: ['x', 'y'] })]);
+    const current = new Map([c('unit', '1', null, { n: 'a', l: ['x', 'y'] })]);
+    expect(diffTarget(desired, current, opts())).toEqual([]);
+  });
+
+  it('compares by fingerprint when only fingerprints are known', () => {
+    const desired = new Map([d('unit', '1', null, { n: 'a', m: 'changed', z: null })]);
+    const current = new Map<string, CurrentObject>([
+      [
+        'unit:1',
+        {
+          type: 'unit',
+          key: '1',
+          parentKey: null,
+          disabled: false,
+          fingerprints: { n: 'n="a"', m: 'm="before"' },
+        },
+      ],
+    ]);
+    const [change] = diffTarget(desired, current, opts());
+    expect(change!.attrs).toEqual([{ name: 'm', new: 'changed', sensitive: undefined }]);
+  });
+
+  it('moves, or replaces when the target cannot move', () => {
+    const desired = new Map([d('unit', '2', '9', { n: 'b' })]);
+    const current = new Map([c('unit', '2', '1', { n: 'b' })]);
+    expect(diffTarget(desired, current, opts())[0]).toMatchObject({
+      action: 'move',
+      oldParentKey: '1',
+      parentKey: '9',
+      attrs: [],
+    });
+    const replaced = diffTarget(
+      desired,
+      current,
+      opts({ capabilities: { ...ALL, move: false, replace: true } }),
+    )[0]!;
+    expect(replaced).toMatchObject({ action: 'replace', attrs: [{ name: 'n', new: 'b' }] });
+  });
+
+  it('removes children before parents, per policy, and re-enables what comes back', () => {
+    const current = new Map([
+      c('unit', '1', null, {}),
+      c('unit', '2', '1', {}),
+      c('person', 'p', '2', {}),
+      c('person', 'q', '1', {}, true),
+    ]);
+    const desired = new Map([d('unit', '1', null, {}), d('person', 'q', '1', {})]);
+    const changes = diffTarget(desired, current, opts());
+    expect(changes.map((x) => `${x.action}:${x.type}:${x.key}`)).toEqual([
+      'update:person:q',
+      'disable:person:p',
+      'delete:unit:2',
+    ]);
+    expect(changes[0]!.enable).toBe(true);
+    expect(changes[2]!.after).toEqual(['t:person:p']);
+    // an object already disabled is not disabled again
+    const again = diffTarget(new Map(), new Map([c('person', 'p', null, {}, true)]), opts());
+    expect(again).toEqual([]);
+  });
+
+  it('leaves removals alone under the ignore policy', () => {
+    const changes = diffTarget(
+      new Map(),
+      new Map([c('unit', '1', null, {})]),
+      opts({ onRemove: { unit: 'ignore', person: 'ignore', position: 'ignore' } }),
+    );
+    expect(changes).toEqual([]);
+  });
+});
+
+describe('safety thresholds', () => {
+  const s = (disable: number, create = 0) => ({ ...summarise([]), disable, create });
+  it('blocks on count, share and total changes', () => {
+    expect(safetyReasons(s(5), 100, { maxRemovals: 10, maxRemovalShare: 0.1 })).toEqual([]);
+    expect(safetyReasons(s(11), 1000, { maxRemovals: 10, maxRemovalShare: 0.1 })[0]).toMatch(
+      /exceed maxRemovals 10/,
+    );
+    expect(safetyReasons(s(30), 100, { maxRemovals: 100, maxRemovalShare: 0.1 })[0]).toMatch(
+      /30 of 100 objects \(30.0 %\)/,
+    );
+    expect(safetyReasons(s(2), 4, { maxRemovals: 100, maxRemovalShare: 0.1 })).toEqual([]);
+    expect(safetyReasons(s(0, 50), 0, { maxRemovals: 10, maxRemovalShare: 0.1, maxChanges: 40 })[0]).toMatch(
+      /50 changes exceed maxChanges 40/,
+    );
+  });
+});
+
+describe('renderPlan', () => {
+  it('uses the plan vocabulary, masks sensitive values and ends each target with a summary', () => {
+    const desired = new Map<string, DesiredObject>([
+      [
+        'person:p',
+        {
+          type: 'person',
+          key: 'p',
+          parentKey: null,
+          attrs: { cpr: '0101801234', name: 'Åse' },
+          sensitive: ['cpr'],
+          dependsOn: [],
+        },
+      ],
+    ]);
+    const changes = diffTarget(desired, new Map([c('unit', '7', null, {})]), opts());
+    const text = renderPlan({
+      formatVersion: 1,
+      id: 'x',
+      createdAt: '',
+      asOf: '2026-11-22',
+      source: {
+        connector: 'test',
+        origin: 'mem',
+        fingerprint: 'f',
+        counts: { units: 1, persons: 1, positions: 1 },
+      },
+      quarantined: [],
+      targets: [
+        {
+          name: 't',
+          connector: 'c',
+          currentCount: 1,
+          summary: summarise(changes),
+          blocked: null,
+          changesFingerprint: '',
+          changes,
+        },
+      ],
+    });
+    expect(text).toContain('+ person p');
+    expect(text).toContain('cpr:  (sensitive value)');
+    expect(text).toContain('name: "Åse"');
+    expect(text).toContain('- unit 7');
+    expect(text).toContain(
+      'Plan: 1 to add, 0 to change, 0 to move, 0 to replace, 0 to disable, 1 to destroy.',
+    );
+    expect(text).not.toContain('0101801234');
+  });
+});
