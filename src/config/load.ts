@@ -4,12 +4,13 @@
  * connectors resolved and the mappings compiled. Every error names the path.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { OrgsyncError } from '../errors.js';
 import { type CompiledMappings, compileTargetMappings } from '../mapping/desired.js';
 import { ExpressionError } from '../mapping/expression.js';
-import { findConnector } from '../registry.js';
+import { findConnector, loadConnectorModules } from '../registry.js';
 import type { SourceConnector, TargetConnector } from '../sdk/connector.js';
 import type { ObjectType } from '../sdk/types.js';
 import { Config, type RemovalPolicy, type TargetConfig } from './schema.js';
@@ -49,7 +50,7 @@ function invalid(path: string, problems: string[]): never {
   );
 }
 
-export function loadConfig(path: string): LoadedConfig {
+export async function loadConfig(path: string): Promise<LoadedConfig> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -65,6 +66,7 @@ export function loadConfig(path: string): LoadedConfig {
   const parsed = Config.safeParse(raw);
   if (!parsed.success) invalid(path, formatIssues(parsed.error));
   const config = parsed.data;
+  await loadConnectorModules(config.connectorModules, dirname(resolve(path)));
   const problems: string[] = [];
 
   const sourceConnector = findConnector(config.source.connector);

@@ -127,6 +127,8 @@ export const Config = z
       })
       .strict(),
     state: StateConfig,
+    /** Modules (paths relative to this file) whose exported connectors are added to the built-in ones. */
+    connectorModules: z.array(z.string()).default([]),
     /** Where connectors may keep working files. */
     workDir: z.string().default('.orgsync/work'),
     targets: z.array(TargetConfig).min(1, 'configure at least one target'),

@@ -23,7 +23,7 @@ export interface Engine {
 }
 
 export async function openEngine(configPath: string, opts: { logger?: Logger } = {}): Promise<Engine> {
-  const loaded = loadConfig(configPath);
+  const loaded = await loadConfig(configPath);
   const logger = opts.logger ?? createLogger();
   const store = await openStateStore(loaded.config.state);
   // The fingerprint key lives with the state it protects: fingerprints are only compared

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { openTarget, selectTargets } from '../../engine/plan.js';
 import { loadSnapshot } from '../../engine/snapshot.js';
 import { EXIT } from '../../errors.js';
-import { CONNECTORS } from '../../registry.js';
+import { listConnectors } from '../../registry.js';
 import { secretRegistry } from '../../sdk/secret.js';
 import { type CommonOptions, collect, resolveAsOf, withAsOf, withConfig, withEngine } from '../common.js';
 
@@ -133,7 +133,7 @@ export function registerInspect(program: Command) {
     .description('list the connectors this build has, with capabilities and config schema')
     .option('--json', 'print JSON, with each config schema as JSON Schema')
     .action((flags: { json?: boolean }) => {
-      const list = CONNECTORS.map((c) => ({
+      const list = listConnectors().map((c) => ({
         name: c.name,
         kind: c.kind,
         description: c.description,

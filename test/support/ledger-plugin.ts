@@ -1,0 +1,8 @@
+/**
+ * The ledger target as a connector module, for tests that run the real CLI in a child
+ * process (config `connectorModules`). LEDGER_DELAY_MS slows each change down so that a
+ * test can kill the process in the middle of an apply.
+ */
+import { ledgerTarget } from './ledger-target.js';
+
+export const ledger = ledgerTarget({ delayMs: Number(process.env['LEDGER_DELAY_MS'] ?? 0) }).connector;
