@@ -11,6 +11,13 @@ import type { Engine } from './context.js';
 
 export const objectId = (type: ObjectType, key: string) => `${type}:${key}`;
 
+/**
+ * Whether this session can read the target. A connector declares `read` when any of its
+ * modes can; a mode that cannot (CSV delta files) opens a session without read().
+ */
+const canRead = (t: LoadedTarget, session: TargetSession): boolean =>
+  t.connector.capabilities.read && typeof session.read === 'function';
+
 export function mappedTypes(t: LoadedTarget): ObjectType[] {
   return (['unit', 'person', 'position'] as const).filter((type) => t.mappings[type]);
 }
@@ -119,7 +126,7 @@ export async function loadCurrent(
   const stored = new Map((await engine.store.loadObjects(name)).map((o) => [objectId(o.type, o.key), o]));
   await reconcilePending(engine.store, t, session, await engine.store.listPending(name), stored, engine);
   const current = new Map<string, CurrentObject>();
-  if (t.connector.capabilities.read && session.read) {
+  if (canRead(t, session) && session.read) {
     const types = mappedTypes(t);
     for (const o of await session.read(types)) {
       if (!types.includes(o.type)) continue;
