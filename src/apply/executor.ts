@@ -56,7 +56,7 @@ export async function executeTarget(opts: ExecuteOptions): Promise<ChangeResult[
     await opts.store.recordResult(opts.runId, opts.target, change, result, object);
     opts.onResult?.(change, result);
   };
-  if (opts.batch === 'all') await runBatch(opts, record);
+  if (opts.batch === 'all') for (const r of await runBatch(opts)) results.set(r.changeId, r);
   else await runEach(opts, record, results);
   return opts.changes.map(
     (c) =>
@@ -95,11 +95,25 @@ async function applyWithRetry(opts: ExecuteOptions, changes: readonly Change[]):
   return changes.map((c) => final.get(c.id)!);
 }
 
-async function runBatch(opts: ExecuteOptions, record: (c: Change, r: ChangeResult) => Promise<void>) {
-  if (opts.changes.length === 0 || opts.signal.aborted) return;
+async function runBatch(opts: ExecuteOptions): Promise<ChangeResult[]> {
+  if (opts.changes.length === 0 || opts.signal.aborted) return [];
   await opts.store.addPending(opts.runId, opts.target, opts.changes.map(opts.pendingForm));
   const results = await applyWithRetry(opts, opts.changes);
-  for (const [i, change] of opts.changes.entries()) await record(change, results[i]!);
+  // The results of one call arrive together: one transaction records them all.
+  await opts.store.recordResults(
+    opts.runId,
+    opts.target,
+    opts.changes.map((change, i) => {
+      const result = results[i]!;
+      return {
+        change,
+        result,
+        object: result.status === 'applied' ? opts.objectAfter(change, result) : undefined,
+      };
+    }),
+  );
+  for (const [i, change] of opts.changes.entries()) opts.onResult?.(change, results[i]!);
+  return results;
 }
 
 async function runEach(

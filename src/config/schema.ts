@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { secret } from '../sdk/secret.js';
+import { DEFAULT_SQLITE_PATH, StateConfig } from '../state/open.js';
 
 const Name = z
   .string()
@@ -109,14 +110,6 @@ export const SourceConfig = z
   .strict();
 export type SourceConfig = z.infer<typeof SourceConfig>;
 
-export const StateConfig = z
-  .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('sqlite'), path: z.string().default('.orgsync/state.db') }).strict(),
-    z.object({ kind: z.literal('postgres'), url: secret(), schema: z.string().default('orgsync') }).strict(),
-  ])
-  .default({ kind: 'sqlite', path: '.orgsync/state.db' });
-export type StateConfig = z.infer<typeof StateConfig>;
-
 export const Config = z
   .object({
     source: SourceConfig,
@@ -126,7 +119,7 @@ export const Config = z
         pseudonymKey: secret(),
       })
       .strict(),
-    state: StateConfig,
+    state: StateConfig.default({ kind: 'sqlite', path: DEFAULT_SQLITE_PATH }),
     /** Modules (paths relative to this file) whose exported connectors are added to the built-in ones. */
     connectorModules: z.array(z.string()).default([]),
     /** Where connectors may keep working files. */

@@ -69,6 +69,13 @@ export interface PendingRecord {
   at: string;
 }
 
+/** One result to record: the change, its result, and the object row to write (see recordResult). */
+export interface ResultItem {
+  change: Change;
+  result: ChangeResult;
+  object: StoredObject | null | undefined;
+}
+
 export interface StateStore {
   /** Creates or upgrades the schema. Idempotent; safe to call on every start. */
   migrate(): Promise<void>;
@@ -100,6 +107,12 @@ export interface StateStore {
     result: ChangeResult,
     object: StoredObject | null | undefined,
   ): Promise<void>;
+
+  /**
+   * Records many results in ONE transaction: for connectors that apply a whole change set
+   * in one call (batch 'all'), whose results arrive together. Same rules as recordResult.
+   */
+  recordResults(runId: string, target: string, items: readonly ResultItem[]): Promise<void>;
 
   listAudit(filter: { runId?: string; target?: string; limit?: number }): Promise<AuditRecord[]>;
 
