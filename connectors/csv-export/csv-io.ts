@@ -1,7 +1,7 @@
 /** CSV text in and out, with the dialect the target is configured for. */
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { ConnectorError } from '../../src/sdk/errors.js';
+import { CsvSyntaxError, parseCsvRecords } from '../../src/util/csv.js';
 import { escapeCell, unescapeCell } from './cells.js';
 import type { CsvExportConfig } from './config.js';
 
@@ -34,27 +34,11 @@ export interface ParsedCsv {
 export function parseCsv(text: string, cfg: CsvExportConfig, file: string): ParsedCsv {
   let records: string[][];
   try {
-    records = parse(text, { delimiter: cfg.delimiter, bom: true, skip_empty_lines: true });
+    records = parseCsvRecords(text, cfg.delimiter);
   } catch (e) {
-    throw new ConnectorError('conflict', `${file} is not valid CSV: ${describeCsvError(e)}`, { cause: e });
+    if (!(e instanceof CsvSyntaxError)) throw e;
+    throw new ConnectorError('conflict', `${file} is not valid CSV: ${e.message}`, { cause: e });
   }
   const [header = [], ...rows] = records;
   return { header: header.map(unescapeCell), rows };
-}
-
-/**
- * csv-parse's own messages can quote part of the row (a CPR, a name), so the message is
- * built from its error code and line number only.
- */
-export function describeCsvError(e: unknown): string {
-  const { code, lines } = e as { code?: string; lines?: number };
-  const what =
-    code === 'CSV_QUOTE_NOT_CLOSED'
-      ? 'a quoted value is never closed (truncated file?)'
-      : code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH'
-        ? 'a row has another number of columns than the header'
-        : code === 'CSV_INVALID_CLOSING_QUOTE' || code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'
-          ? 'a quote character in the middle of a value'
-          : (code ?? 'unreadable');
-  return lines === undefined ? what : `line ${lines}: ${what}`;
 }

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AttrValue } from '../../src/sdk/types.js';
+import { getOrCreate } from '../../src/util/collections.js';
 import { tagOf, VALUE_TAGS, type ValueTag } from './cells.js';
 
 const Tag = z.enum(VALUE_TAGS);
@@ -69,18 +70,18 @@ function mostCommon(tags: readonly ValueTag[]): ValueTag {
 /** Answers "what was this cell written as?"; without a usable sidecar, everything is a string. */
 export class TagLookup {
   private readonly columns = new Map<string, ValueTag>();
-  private readonly exceptions = new Map<string, ValueTag>();
+  /** column -> object key -> tag: two lookups per cell, and none when a column has no exceptions. */
+  private readonly exceptions = new Map<string, Map<string, ValueTag>>();
 
   constructor(sidecar: TypesSidecar | undefined) {
     if (!sidecar) return;
     for (const [column, tag] of sidecar.columns) this.columns.set(column, tag);
-    // JSON.stringify of the pair keeps keys and columns containing any character apart.
     for (const [key, column, tag] of sidecar.exceptions) {
-      this.exceptions.set(JSON.stringify([key, column]), tag);
+      getOrCreate(this.exceptions, column, () => new Map<string, ValueTag>()).set(key, tag);
     }
   }
 
   tag(key: string, column: string): ValueTag {
-    return this.exceptions.get(JSON.stringify([key, column])) ?? this.columns.get(column) ?? 'string';
+    return this.exceptions.get(column)?.get(key) ?? this.columns.get(column) ?? 'string';
   }
 }

@@ -5,9 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { OrgsyncError } from '../../src/errors.js';
-import { describeCsvError } from '../csv-export/csv-io.js';
+import { CsvSyntaxError, parseCsvRecords } from '../../src/util/csv.js';
 
 export interface CsvDialect {
   /** Leave out to detect it from the header line (';', ',' or TAB). */
@@ -32,9 +31,10 @@ export async function readHrCsv(
   const delimiter = dialect.delimiter ?? sniffDelimiter(text);
   let records: string[][];
   try {
-    records = parse(text, { delimiter, bom: true, skip_empty_lines: true });
+    records = parseCsvRecords(text, delimiter);
   } catch (e) {
-    throw malformed(path, `${path} is not valid CSV: ${describeCsvError(e)}`);
+    if (!(e instanceof CsvSyntaxError)) throw e;
+    throw malformed(path, `${path} is not valid CSV: ${e.message}`);
   }
   const [header, ...rows] = records;
   if (!header) throw malformed(path, `${path} is empty: expected a header line`);

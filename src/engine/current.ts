@@ -123,27 +123,29 @@ export async function loadCurrent(
   session: TargetSession,
 ): Promise<{ current: Map<string, CurrentObject>; stored: Map<string, StoredObject> }> {
   const name = t.config.name;
-  const stored = new Map((await engine.store.loadObjects(name)).map((o) => [objectId(o.type, o.key), o]));
-  await reconcilePending(engine.store, t, session, await engine.store.listPending(name), stored, engine);
+  const pending = await engine.store.listPending(name);
   const current = new Map<string, CurrentObject>();
   if (canRead(t, session) && session.read) {
+    // The target is the truth: it shows what pending changes did, and holds the target ids.
+    // What orgsync stored for it is not needed to plan, so it is not loaded.
+    await reconcilePending(engine.store, t, session, pending, new Map(), engine);
     const types = mappedTypes(t);
     for (const o of await session.read(types)) {
-      if (!types.includes(o.type)) continue;
-      const id = objectId(o.type, o.key);
-      current.set(id, { ...o, targetId: o.targetId ?? stored.get(id)?.targetId ?? null });
+      if (types.includes(o.type)) current.set(objectId(o.type, o.key), o);
     }
-  } else {
-    for (const [id, o] of stored) {
-      current.set(id, {
-        type: o.type,
-        key: o.key,
-        targetId: o.targetId,
-        parentKey: o.parentKey,
-        fingerprints: o.fingerprints,
-        disabled: o.disabled,
-      });
-    }
+    return { current, stored: new Map() };
+  }
+  const stored = new Map((await engine.store.loadObjects(name)).map((o) => [objectId(o.type, o.key), o]));
+  await reconcilePending(engine.store, t, session, pending, stored, engine);
+  for (const [id, o] of stored) {
+    current.set(id, {
+      type: o.type,
+      key: o.key,
+      targetId: o.targetId,
+      parentKey: o.parentKey,
+      fingerprints: o.fingerprints,
+      disabled: o.disabled,
+    });
   }
   return { current, stored };
 }

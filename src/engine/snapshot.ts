@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { OrgsyncError } from '../errors.js';
 import type { IsoDate, RecordIssue, Snapshot, SourceExport } from '../model/schema.js';
 import type { Baseline } from '../state/store.js';
-import { canonicalJson, sha256 } from '../util/hash.js';
+import { byKey, hashRecords, sha256 } from '../util/hash.js';
 import { validateExport } from '../validate/snapshot.js';
 import type { Engine } from './context.js';
 
@@ -33,8 +33,11 @@ export async function readSource(engine: Engine): Promise<SourceExport> {
   return session.read();
 }
 
+/** Identifies the snapshot: two reads of the same HR data on the same day give the same value. */
 export function snapshotFingerprint(s: Snapshot): string {
-  return sha256(canonicalJson({ units: s.units, persons: s.persons, positions: s.positions }));
+  return sha256(
+    [hashRecords(byKey(s.units)), hashRecords(byKey(s.persons)), hashRecords(byKey(s.positions))].join(),
+  );
 }
 
 /** Shrink beyond the share since the last accepted export: a truncated file, most likely. */

@@ -32,6 +32,8 @@ export interface CompiledMapping {
   type: ObjectType;
   attributes: [string, Compiled][];
   sensitive: string[];
+  /** The roots the expressions read (unit, manager...): only those are looked up per object. */
+  roots: ReadonlySet<string>;
 }
 
 function allowedPath(type: ObjectType) {
@@ -59,7 +61,8 @@ export function compileMapping(type: ObjectType, mapping: ObjectMapping, where: 
       throw new ExpressionError(`${where}.${name}: ${e.message} (a ${type} mapping can read ${roots})`);
     }
   }
-  return { type, attributes, sensitive: [...sensitive] };
+  const roots = new Set(attributes.flatMap(([, c]) => c.paths.map((p) => p.split('.')[0]!)));
+  return { type, attributes, sensitive: [...sensitive], roots };
 }
 
 export type CompiledMappings = Partial<Record<ObjectType, CompiledMapping>>;

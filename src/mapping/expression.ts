@@ -85,14 +85,15 @@ function compilePath(path: string, allowed: (path: string) => boolean): (s: Scop
     throw new ExpressionError(`"${path}" is not a field path`);
   if (!allowed(path)) throw new ExpressionError(`unknown field "${path}"`);
   const parts = path.split('.');
-  return (scope) => {
-    let cur: unknown = scope;
-    for (const p of parts) {
-      if (cur === null || cur === undefined || typeof cur !== 'object') return null;
-      cur = Object.hasOwn(cur, p) ? (cur as Record<string, unknown>)[p] : undefined;
-    }
-    return toAttr(cur);
-  };
+  const own = (o: unknown, k: string): unknown =>
+    o !== null && typeof o === 'object' && Object.hasOwn(o, k)
+      ? (o as Record<string, unknown>)[k]
+      : undefined;
+  // Paths are two or three names long (root.field, root.address.street): read them directly.
+  const [a, b, c] = parts as [string, string, string | undefined];
+  if (parts.length === 2) return (scope) => toAttr(own(own(scope, a), b));
+  if (parts.length === 3) return (scope) => toAttr(own(own(own(scope, a), b), c!));
+  return (scope) => toAttr(parts.reduce<unknown>(own, scope));
 }
 
 /** Splits on a separator outside quotes. */

@@ -42,28 +42,37 @@ export function sameValue(a: AttrValue | undefined, b: AttrValue | undefined): b
   return a === b;
 }
 
+/** Whether the attribute differs from what the target holds (or was last given). */
+function differs(name: string, value: AttrValue, current: CurrentObject, fp: Fingerprinter): boolean {
+  if (current.attrs) return !sameValue(current.attrs[name], value);
+  const known = current.fingerprints?.[name];
+  // Unknown old value: only its fingerprint was kept. A never-applied empty value is no change.
+  if (known === undefined) return !isEmpty(value);
+  return known !== fp(name, isEmpty(value) ? null : value);
+}
+
 function attrChanges(
   desired: DesiredObject,
   current: CurrentObject | undefined,
   fp: Fingerprinter,
 ): AttrChange[] {
   const out: AttrChange[] = [];
-  for (const [name, value] of Object.entries(desired.attrs)) {
-    const sensitive = desired.sensitive.includes(name) || undefined;
-    if (!current) {
-      if (!isEmpty(value)) out.push({ name, new: value, sensitive });
-      continue;
-    }
-    if (current.attrs) {
-      const old = current.attrs[name];
-      if (!sameValue(old, value)) out.push({ name, old: old ?? null, new: value, sensitive });
-    } else if (current.fingerprints?.[name] !== fp(name, isEmpty(value) ? null : value)) {
-      // Unknown old value: only its fingerprint was kept. A never-applied empty value is no change.
-      if (current.fingerprints?.[name] !== undefined || !isEmpty(value))
-        out.push({ name, new: value, sensitive });
-    }
+  for (const name in desired.attrs) {
+    const value = desired.attrs[name]!;
+    if (current ? !differs(name, value, current, fp) : isEmpty(value)) continue;
+    const change: AttrChange = { name, new: value };
+    if (current?.attrs) change.old = current.attrs[name] ?? null;
+    if (desired.sensitive.includes(name)) change.sensitive = true;
+    out.push(change);
   }
   return out;
+}
+
+/** The common nightly case, checked without allocating: nothing about the object changed. */
+function unchanged(d: DesiredObject, c: CurrentObject, fp: Fingerprinter): boolean {
+  if (c.disabled || c.parentKey !== d.parentKey) return false;
+  for (const name in d.attrs) if (differs(name, d.attrs[name]!, c, fp)) return false;
+  return true;
 }
 
 const TYPE_ORDER: Record<ObjectType, number> = { unit: 0, person: 1, position: 2 };
@@ -80,6 +89,7 @@ export function diffTarget(
 
   for (const [id, d] of desired) {
     const c = current.get(id);
+    if (c && unchanged(d, c, opts.fingerprint)) continue;
     const attrs = attrChanges(d, c, opts.fingerprint);
     const base = {
       id: idOf(d.type, d.key),

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { Change } from '../sdk/types.js';
-import { canonicalJson, sha256 } from '../util/hash.js';
+import { hashRecords } from '../util/hash.js';
 import type { Fingerprinter } from './diff.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -117,6 +117,7 @@ export function maskChanges(
   );
 }
 
+/** Identifies a change list; sensitive values enter only as their keyed fingerprints. */
 export function changesFingerprint(changes: readonly Change[], fp: Fingerprinter): string {
-  return sha256(canonicalJson(maskChanges(changes, fp)));
+  return hashRecords(maskChanges(changes, fp));
 }

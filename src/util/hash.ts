@@ -23,3 +23,19 @@ export function canonicalJson(value: unknown): string {
     return v;
   });
 }
+
+/**
+ * SHA-256 over a sequence of records, each serialised with plain JSON.stringify: for large
+ * collections whose records the engine builds itself (so their key order is fixed by the
+ * code, and canonicalJson's sorting would only cost time). Records are fed in the order given.
+ */
+export function hashRecords(records: Iterable<unknown>): string {
+  const h = createHash('sha256');
+  for (const r of records) h.update(JSON.stringify(r) ?? 'undefined').update('\n');
+  return h.digest('hex');
+}
+
+/** The values of a map in key order: a deterministic order for hashing. */
+export function* byKey<V>(map: ReadonlyMap<string, V>): Iterable<V> {
+  for (const k of [...map.keys()].sort()) yield map.get(k)!;
+}

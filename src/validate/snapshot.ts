@@ -262,10 +262,11 @@ function derive(
   // (a hire next month appears on the day). That is not an error.
   for (const k of [...persons.keys()]) if (!byPerson.has(k)) persons.delete(k);
 
-  const positions = new Map<string, Position & { primary: boolean }>();
+  // The records are zod's own copies, so setting `primary` in place changes no caller's data.
+  const positions = rawPositions as Map<string, Position & { primary: boolean }>;
   const managers = new Map<string, string[]>();
-  for (const p of rawPositions.values()) {
-    positions.set(p.key, { ...p, primary: primaryPosition.get(p.personKey) === p.key });
+  for (const p of positions.values()) {
+    p.primary = primaryPosition.get(p.personKey) === p.key;
     if (p.manager) {
       const list = getOrCreate(managers, p.unitKey, () => []);
       if (!list.includes(p.personKey)) list.push(p.personKey);
