@@ -30,23 +30,10 @@ export const ERRORS = {
     hint: 'Fix the configuration at the path named in the message.',
   },
   ORGSYNC_CONFIG_NOT_FOUND: { exit: EXIT.usage, hint: 'Pass --config with the path of an existing file.' },
-  ORGSYNC_SECRET_MISSING: {
-    exit: EXIT.usage,
-    hint: 'Set the named environment variable or create the named file; secrets are never read from the config itself.',
-  },
   ORGSYNC_CONNECTOR_UNKNOWN: {
     exit: EXIT.usage,
     hint: 'Run `orgsync connectors` to list the connectors this build has.',
   },
-  ORGSYNC_CONNECTOR_CONFIG_INVALID: {
-    exit: EXIT.usage,
-    hint: "Fix the target's `config` block as the message says.",
-  },
-  ORGSYNC_CONNECTOR_CAPABILITY: {
-    exit: EXIT.usage,
-    hint: 'The target cannot do what its configuration asks (for example onRemove: delete without delete capability).',
-  },
-  ORGSYNC_MAPPING_INVALID: { exit: EXIT.usage, hint: 'Fix the attribute expression named in the message.' },
   ORGSYNC_TARGET_UNKNOWN: { exit: EXIT.usage, hint: 'Use a target name from the configuration.' },
   ORGSYNC_SOURCE_UNREADABLE: {
     exit: EXIT.error,
@@ -75,19 +62,6 @@ export const ERRORS = {
   ORGSYNC_STATE_UNAVAILABLE: {
     exit: EXIT.error,
     hint: 'Check the state store settings (file path or PostgreSQL URL).',
-  },
-  ORGSYNC_STATE_LOCKED: {
-    exit: EXIT.error,
-    hint: 'Another orgsync run holds this target; wait for it or check for a hung process.',
-  },
-  ORGSYNC_TARGET_BLOCKED: {
-    exit: EXIT.blocked,
-    hint: 'Review the plan; if the removals are intended, rerun with --approve <target>.',
-  },
-  ORGSYNC_APPLY_PARTIAL: { exit: EXIT.partial, hint: 'See the failed changes; the next run retries them.' },
-  ORGSYNC_CHECK_FAILED: {
-    exit: EXIT.error,
-    hint: 'The target could not be reached or refused the credentials.',
   },
   ORGSYNC_INTERNAL: { exit: EXIT.error, hint: 'This is a bug in orgsync; please report it with the log.' },
 } as const satisfies Record<string, Def>;

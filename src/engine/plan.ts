@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedTarget } from '../config/load.js';
+import { OrgsyncError } from '../errors.js';
 import { buildDesired } from '../mapping/desired.js';
 import { diffTarget } from '../plan/diff.js';
 import { changesFingerprint, maskChanges, type Plan, summarise, type TargetPlan } from '../plan/plan.js';
@@ -123,10 +124,18 @@ function failedTarget(t: LoadedTarget, e: unknown): TargetWork {
   };
 }
 
+/** The targets a command works on: the named ones, or every enabled one. */
 export function selectTargets(engine: Engine, only?: readonly string[]): LoadedTarget[] {
-  return engine.loaded.targets.filter((t) =>
-    only && only.length > 0 ? only.includes(t.config.name) : t.config.enabled,
-  );
+  if (!only || only.length === 0) return engine.loaded.targets.filter((t) => t.config.enabled);
+  const names = engine.loaded.targets.map((t) => t.config.name);
+  const unknown = only.filter((n) => !names.includes(n));
+  if (unknown.length > 0) {
+    throw new OrgsyncError(
+      'ORGSYNC_TARGET_UNKNOWN',
+      `no target named ${unknown.join(', ')} (configured: ${names.join(', ')})`,
+    );
+  }
+  return engine.loaded.targets.filter((t) => only.includes(t.config.name));
 }
 
 export async function makePlan(
@@ -135,6 +144,7 @@ export async function makePlan(
   opts: PlanOptions = {},
 ): Promise<PlanOutcome> {
   const targets = selectTargets(engine, opts.only);
+  selectTargets(engine, [...(opts.approve ?? [])]); // an approval for a misspelt target must not pass silently
   const work = await Promise.all(
     targets.map((t) =>
       planTarget(engine, t, snap, opts).catch((e: unknown) => {

@@ -84,6 +84,11 @@ export function diffTarget(
 ): Change[] {
   const { capabilities: caps, target } = opts;
   const changes: Change[] = [];
+  const dependsOn = new Map<Change, readonly string[]>();
+  const push = (c: Change, d?: DesiredObject) => {
+    changes.push(c);
+    if (d && d.dependsOn.length > 0) dependsOn.set(c, d.dependsOn);
+  };
   const idOf = (type: ObjectType, key: string) => `${target}:${type}:${key}`;
   const label = (o: DesiredObject | CurrentObject) => opts.labelOf?.(o);
 
@@ -100,12 +105,15 @@ export function diffTarget(
       label: label(d),
     };
     if (!c) {
-      changes.push({
-        ...base,
-        action: 'create',
-        attrs,
-        reason: `${d.type} ${d.key} is in HR and not yet in the target`,
-      });
+      push(
+        {
+          ...base,
+          action: 'create',
+          attrs,
+          reason: `${d.type} ${d.key} is in HR and not yet in the target`,
+        },
+        d,
+      );
       continue;
     }
     const moved = c.parentKey !== d.parentKey;
@@ -113,24 +121,27 @@ export function diffTarget(
     const common = { ...base, targetId: c.targetId ?? null, attrs, ...(c.disabled ? { enable: true } : {}) };
     if (moved) {
       const reason = `moved in HR from ${c.parentKey ?? '(top)'} to ${d.parentKey ?? '(top)'}`;
-      if (caps.move) changes.push({ ...common, action: 'move', oldParentKey: c.parentKey, reason });
+      if (caps.move) push({ ...common, action: 'move', oldParentKey: c.parentKey, reason }, d);
       else if (caps.replace) {
         // Replace recreates the object: it needs every attribute, not only the changed ones.
         const all = attrChanges(d, undefined, opts.fingerprint);
-        changes.push({
-          ...common,
-          action: 'replace',
-          attrs: all,
-          oldParentKey: c.parentKey,
-          reason: `${reason}; the target cannot move, so it is replaced`,
-        });
-      } else changes.push({ ...common, action: 'update', oldParentKey: c.parentKey, reason });
+        push(
+          {
+            ...common,
+            action: 'replace',
+            attrs: all,
+            oldParentKey: c.parentKey,
+            reason: `${reason}; the target cannot move, so it is replaced`,
+          },
+          d,
+        );
+      } else push({ ...common, action: 'update', oldParentKey: c.parentKey, reason }, d);
       continue;
     }
     const reason = c.disabled
       ? `${d.type} ${d.key} is back in HR; re-enabled`
       : `changed in HR: ${attrs.map((a) => a.name).join(', ')}`;
-    changes.push({ ...common, action: 'update', reason });
+    push({ ...common, action: 'update', reason }, d);
   }
 
   for (const [id, c] of current) {
@@ -153,10 +164,12 @@ export function diffTarget(
       label: label(c),
     });
   }
-  return orderChanges(changes, desired, current, opts.depthOf);
+  return orderChanges(changes, dependsOn, current, opts.depthOf);
 }
 
 const isRemoval = (c: Change) => c.action === 'delete' || c.action === 'disable';
+/** The shared empty `after` list; never mutated (a change that waits gets its own list). */
+const NOTHING: string[] = [];
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
@@ -165,34 +178,53 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export function orderChanges(
   changes: Change[],
-  desired: ReadonlyMap<string, DesiredObject>,
+  dependsOn: ReadonlyMap<Change, readonly string[]>,
   current: ReadonlyMap<string, CurrentObject>,
   depthOf: DiffOptions['depthOf'],
 ): Change[] {
-  const byObject = new Map(changes.map((c) => [`${c.type}:${c.key}`, c]));
-  const depth = (c: Change) => (c.type === 'unit' ? depthOf('unit', c.key) : 0);
-  const placing = changes.filter((c) => !isRemoval(c));
-  const removing = changes.filter(isRemoval);
-  placing.sort((a, b) => TYPE_ORDER[a.type] - TYPE_ORDER[b.type] || depth(a) - depth(b) || cmp(a.key, b.key));
-  removing.sort(
-    (a, b) => TYPE_ORDER[b.type] - TYPE_ORDER[a.type] || depth(b) - depth(a) || cmp(a.key, b.key),
+  // Lookups use keys that already exist as strings: building `unit:${key}` per change and
+  // hashing it anew cost more than the whole sort at 100,000 persons.
+  const byObject = new Map<string, Change>();
+  const unitByKey = new Map<string, Change>();
+  for (const c of changes) {
+    byObject.set(`${c.type}:${c.key}`, c);
+    if (c.type === 'unit') unitByKey.set(c.key, c);
+  }
+  // Sort keys computed once per change and carried beside it: type, then depth, then key.
+  const rankOf = (c: Change) => TYPE_ORDER[c.type] * 1000 + (c.type === 'unit' ? depthOf('unit', c.key) : 0);
+  const sorted = (list: Change[], direction: 1 | -1) =>
+    list
+      .map((c) => ({ c, r: rankOf(c) }))
+      .sort((a, b) => direction * (a.r - b.r) || cmp(a.c.key, b.c.key))
+      .map((x) => x.c);
+  const placing = sorted(
+    changes.filter((c) => !isRemoval(c)),
+    1,
   );
+  const removing = sorted(changes.filter(isRemoval), -1);
 
   // Placing waits for the parent unit and the declared dependencies, when they change too.
+  // Most changes wait for nothing: they share one empty list (no allocation per change).
   for (const c of placing) {
-    const deps = new Set(desired.get(`${c.type}:${c.key}`)?.dependsOn ?? []);
-    if (c.parentKey !== null) deps.add(`unit:${c.parentKey}`);
-    c.after = [...deps].flatMap((d) => {
-      const dep = byObject.get(d);
-      return dep && !isRemoval(dep) ? [dep.id] : [];
-    });
+    let after: string[] = NOTHING;
+    const wait = (dep: Change | undefined) => {
+      if (!dep || isRemoval(dep)) return;
+      if (after === NOTHING) after = [dep.id];
+      else if (!after.includes(dep.id)) after.push(dep.id);
+    };
+    const deps = dependsOn.get(c);
+    if (deps) for (const d of deps) wait(byObject.get(d));
+    if (c.parentKey !== null) wait(unitByKey.get(c.parentKey));
+    c.after = after;
   }
   // A unit is removed only after everything that sat in it was removed or moved out.
   const unitRemovals = new Map(removing.filter((c) => c.type === 'unit').map((c) => [c.key, c]));
-  for (const c of current.values()) {
-    const parentRemoval = c.parentKey === null ? undefined : unitRemovals.get(c.parentKey);
-    const child = byObject.get(`${c.type}:${c.key}`);
-    if (parentRemoval && child) parentRemoval.after.push(child.id);
+  if (unitRemovals.size > 0) {
+    for (const c of current.values()) {
+      const parentRemoval = c.parentKey === null ? undefined : unitRemovals.get(c.parentKey);
+      const child = byObject.get(`${c.type}:${c.key}`);
+      if (parentRemoval && child) parentRemoval.after.push(child.id);
+    }
   }
   return [...placing, ...removing];
 }

@@ -6,9 +6,10 @@
  * A plan holds no sensitive value: sensitive attributes are masked, and `apply` takes their
  * values from the HR data it re-reads, after proving that data is the same the plan saw.
  */
+
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Change } from '../sdk/types.js';
-import { hashRecords } from '../util/hash.js';
+import type { AttrValue, Change } from '../sdk/types.js';
 import type { Fingerprinter } from './diff.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -117,7 +118,20 @@ export function maskChanges(
   );
 }
 
-/** Identifies a change list; sensitive values enter only as their keyed fingerprints. */
+/**
+ * Identifies a change list: what `apply` compares to prove a saved plan still holds.
+ * Sensitive values enter only as their keyed fingerprints. One line per change, fields in
+ * a fixed order: cheaper than serialising whole change objects, and just as exact.
+ */
 export function changesFingerprint(changes: readonly Change[], fp: Fingerprinter): string {
-  return hashRecords(maskChanges(changes, fp));
+  const h = createHash('sha256');
+  const v = (name: string, value: AttrValue | undefined, sensitive?: boolean) =>
+    value === undefined ? '-' : sensitive ? fp(name, value) : JSON.stringify(value);
+  for (const c of changes) {
+    let line = `${c.id}\u0001${c.action}\u0001${c.parentKey}\u0001${c.oldParentKey}\u0001${c.targetId}\u0001${c.enable}\u0001${c.after.join(',')}`;
+    for (const a of c.attrs)
+      line += `\u0002${a.name}\u0001${v(a.name, a.old, a.sensitive)}\u0001${v(a.name, a.new, a.sensitive)}`;
+    h.update(line).update('\n');
+  }
+  return h.digest('hex');
 }
