@@ -19,6 +19,3 @@ export function makePseudonymizer(key: string): Pseudonymizer {
     return k;
   };
 }
-
-/** Shows enough of a CPR for a person to recognise a typo, nothing that identifies anyone. */
-export const maskCpr = (cpr: string): string => (cpr.length >= 6 ? `******-${'*'.repeat(4)}` : '***');

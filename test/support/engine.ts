@@ -1,0 +1,47 @@
+/** Drives the engine in-process, as `orgsync run` does, for tests that sync many times. */
+import { randomUUID } from 'node:crypto';
+import { applyWork, type TargetOutcome } from '../../src/engine/apply.js';
+import { openEngine } from '../../src/engine/context.js';
+import { closeWork, makePlan } from '../../src/engine/plan.js';
+import { acceptSnapshot, loadSnapshot } from '../../src/engine/snapshot.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { Summary } from '../../src/plan/plan.js';
+
+export interface SyncResult {
+  planned: Record<string, Summary>;
+  outcomes: TargetOutcome[];
+  /** Changes a plan made right after the apply still finds, per target. */
+  secondPlan: Record<string, number>;
+}
+
+export async function syncAndReplan(
+  configPath: string,
+  asOf: string,
+  approve: string[] = [],
+): Promise<SyncResult> {
+  const engine = await openEngine(configPath, { logger: silentLogger() });
+  try {
+    const snap = await loadSnapshot(engine, asOf, { acceptShrink: true });
+    const first = await makePlan(engine, snap, { approve: new Set(approve) });
+    const runId = randomUUID();
+    await engine.store.startRun({
+      id: runId,
+      command: 'test',
+      startedAt: new Date().toISOString(),
+      asOf,
+      sourceFingerprint: null,
+    });
+    const outcomes = await applyWork(engine, first.work, { runId, signal: new AbortController().signal });
+    await closeWork(first.work);
+    await acceptSnapshot(engine, snap);
+    const second = await makePlan(engine, snap);
+    await closeWork(second.work);
+    return {
+      planned: Object.fromEntries(first.plan.targets.map((t) => [t.name, t.summary])),
+      outcomes,
+      secondPlan: Object.fromEntries(second.work.map((w) => [w.plan.name, w.changes.length])),
+    };
+  } finally {
+    await engine.close();
+  }
+}
