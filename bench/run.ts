@@ -15,34 +15,44 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = join(ROOT, 'bench', 'results', 'tmp');
 const SIZES = (process.env['BENCH_SIZES'] ?? '10000,50000,100000').split(',').map(Number);
 const AS_OF = '2026-11-22';
+const NEXT_DAY = '2026-11-23';
 
-async function exportFor(persons: number): Promise<string> {
+/** Day 0 and day 1 (a day of churn at the generator's default rates) of one municipality. */
+async function exportsFor(persons: number): Promise<[string, string]> {
   const dir = join(CACHE, `opus-${persons}`);
-  const file = join(dir, opusFileName(AS_OF));
-  if (!existsSync(file)) await generateToDirectory({ dir, seed: 1, persons, asOf: AS_OF });
-  return file;
+  const files = [join(dir, opusFileName(AS_OF)), join(dir, opusFileName(NEXT_DAY))] as [string, string];
+  if (!files.every((f) => existsSync(f)))
+    await generateToDirectory({ dir, seed: 1, persons, asOf: AS_OF, days: 1 });
+  return files;
+}
+
+function runSize(file: string, work: string, mode: 'first' | 'nightly', asOf: string) {
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'plan-size.ts'), file, work, mode],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, BENCH_AS_OF: asOf },
+      maxBuffer: 1 << 24,
+    },
+  );
+  return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 const rows = [];
 for (const persons of SIZES) {
-  const hr = await exportFor(persons);
+  const [day0, day1] = await exportsFor(persons);
   const work = join(CACHE, `work-${persons}-${Date.now()}`);
-  const out = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bench', 'plan-size.ts'), hr, work],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, BENCH_AS_OF: AS_OF },
-      maxBuffer: 1 << 24,
-    },
-  );
-  const r = JSON.parse(out.trim().split('\n').pop()!);
-  const validatePlan = r.ms.validate + r.ms.plan0;
-  rows.push({ persons, ...r, validateAndPlanMs: validatePlan, readValidatePlanMs: r.ms.read + validatePlan });
+  const first = runSize(day0, work, 'first', AS_OF);
+  const nightly = runSize(day1, work, 'nightly', NEXT_DAY);
+  rows.push({ persons, first, nightly, nightlyValidateAndPlanMs: nightly.ms.validate + nightly.ms.plan });
+  const f = first.ms;
+  const n = nightly.ms;
   process.stdout.write(
-    `${String(persons).padStart(6)} persons: read ${r.ms.read} ms (saxes ceiling ${r.ms.ceiling} ms), validate ${r.ms.validate} ms, ` +
-      `plan ${r.ms.plan0} ms, apply ${r.ms.apply0} ms for ${r.changes} changes, steady plan ${r.ms.plan1} ms ` +
-      `(${r.secondPlanChanges} changes), peak ${r.peakRssMb} MB\n`,
+    `${String(persons).padStart(6)} persons, first run: read ${f.read} ms (saxes ceiling ${f.ceiling} ms), validate ${f.validate} ms, ` +
+      `plan ${f.plan0} ms, apply ${f.apply0} ms for ${first.changes} changes, re-plan ${f.plan1} ms (${first.secondPlanChanges} changes), peak ${first.peakRssMb} MB\n` +
+      `${' '.repeat(14)} nightly:   read ${n.read} ms (saxes ceiling ${n.ceiling} ms), validate ${n.validate} ms, plan ${n.plan} ms ` +
+      `(${nightly.changes} changes), peak ${nightly.peakRssMb} MB\n`,
   );
 }
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

@@ -3,9 +3,10 @@
  * empty, for every bundled target connector, on the first day and through days of churn
  * (hires, leavers, moves, renames, unit moves and closures, future-dated facts).
  */
-import { mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { syncAndReplan } from '../support/engine.js';
 import { ledgerTargetConfig, makeWorkspace } from '../support/workspace.js';
 
@@ -92,6 +93,33 @@ describe('a second plan after apply is empty, for every target connector', () =>
         const changed = Object.values(r.planned['csv-full']!).reduce((a, b) => a + b, 0);
         expect(changed, `churn on ${day}`).toBeGreaterThan(0);
       }
+    }
+  }, 120_000);
+});
+
+describe('the PostgreSQL state store, end to end', () => {
+  it('syncs, converges and resumes with its state in PostgreSQL instead of the SQLite file', async () => {
+    const url = process.env['ORGSYNC_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const schema = `orgsync_e2e_${process.pid}_${Date.now().toString(36)}`;
+    const ws = await makeWorkspace({ persons: 200, asOf: '2026-11-22', days: 1, seed: 9 });
+    writeFileSync(join(ws.dir, 'pg-url'), url);
+    mkdirSync(join(ws.dir, 'json'));
+    const config = ws.writeConfig(
+      [{ name: 'json', connector: 'json-export', config: { directory: join(ws.dir, 'json') }, objects, onRemove: 'delete', safety: { maxRemovals: 1000, maxRemovalShare: 1 } }],
+      { state: { kind: 'postgres', url: { file: join(ws.dir, 'pg-url') }, schema } },
+    );
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const first = await syncAndReplan(config, '2026-11-22');
+      expect(first.secondPlan).toEqual({ json: 0 });
+      const next = await syncAndReplan(config, '2026-11-23');
+      expect(next.secondPlan).toEqual({ json: 0 });
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM ${schema}.audit`);
+      expect(rows[0].n).toBeGreaterThan(300);
+    } finally {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
     }
   }, 120_000);
 });

@@ -147,6 +147,23 @@ describe('operating orgsync', () => {
     writeFileSync(path, full);
   });
 
+  it('goes on with the other targets when one cannot be reached, and exits 5', async () => {
+    const broken = join(ws.dir, 'broken.yaml');
+    const cfg = readFileSync(config, 'utf8');
+    // A CSV target whose directory (a missing mount) does not exist, beside the ledger targets.
+    writeFileSync(
+      broken,
+      cfg.replace(
+        'targets:\n',
+        `targets:\n  - name: missing-mount\n    connector: csv-export\n    config: { directory: ${join(ws.dir, 'no-such-dir')} }\n    objects: { unit: { attributes: { name: '\${unit.name}' } } }\n`,
+      ),
+    );
+    const r = await runCli(['run', '--config', broken, '--as-of', '2026-12-01', '--approve', 'a,b']);
+    expect(r.code, r.stdout + r.stderr).toBe(5);
+    expect(r.stdout).toMatch(/missing-mount: error/);
+    expect(r.stdout).toMatch(/\n  a: (applied|unchanged)/);
+  });
+
   it('explains a broken configuration by path and exits 64', async () => {
     const bad = join(ws.dir, 'bad.yaml');
     writeFileSync(
