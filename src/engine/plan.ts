@@ -164,7 +164,10 @@ export async function makePlan(
     source: {
       connector: engine.loaded.source.connector.name,
       origin: snap.meta.origin,
-      fingerprint: snap.fingerprint,
+      // Read when the plan is saved or printed as JSON, not on every run.
+      get fingerprint() {
+        return snap.fingerprint;
+      },
       counts: snap.counts,
     },
     quarantined: snap.quarantined,

@@ -65,8 +65,20 @@ export async function loadSnapshot(
   asOf: IsoDate,
   opts: { acceptShrink?: boolean } = {},
 ): Promise<LoadedSnapshot> {
+  return checkExport(engine, await readSource(engine), asOf, opts);
+}
+
+/**
+ * Validates a source's export as of a day and refuses it when damaged or shrunk.
+ * The fingerprint is computed on first use: only a saved plan and `apply` need it.
+ */
+export async function checkExport(
+  engine: Engine,
+  exp: SourceExport,
+  asOf: IsoDate,
+  opts: { acceptShrink?: boolean } = {},
+): Promise<LoadedSnapshot> {
   const src = engine.loaded.config.source;
-  const exp = await readSource(engine);
   const { snapshot, quarantined, structural } = validateExport(exp, {
     asOf,
     expectSingleRoot: src.expectSingleRoot,
@@ -104,7 +116,17 @@ export async function loadSnapshot(
       { record: q.key, recordType: q.recordType, code: q.code },
       `quarantined: ${q.message}`,
     );
-  return { snapshot, quarantined, meta: exp.meta, fingerprint: snapshotFingerprint(snapshot), counts };
+  let fingerprint: string | undefined;
+  return {
+    snapshot,
+    quarantined,
+    meta: exp.meta,
+    counts,
+    get fingerprint() {
+      fingerprint ??= snapshotFingerprint(snapshot);
+      return fingerprint;
+    },
+  };
 }
 
 /** Marks this snapshot as the new baseline for the shrink check (after it was applied). */

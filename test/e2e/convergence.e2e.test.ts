@@ -5,8 +5,8 @@
  */
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import { syncAndReplan } from '../support/engine.js';
 import { ledgerTargetConfig, makeWorkspace } from '../support/workspace.js';
 
@@ -105,7 +105,16 @@ describe('the PostgreSQL state store, end to end', () => {
     writeFileSync(join(ws.dir, 'pg-url'), url);
     mkdirSync(join(ws.dir, 'json'));
     const config = ws.writeConfig(
-      [{ name: 'json', connector: 'json-export', config: { directory: join(ws.dir, 'json') }, objects, onRemove: 'delete', safety: { maxRemovals: 1000, maxRemovalShare: 1 } }],
+      [
+        {
+          name: 'json',
+          connector: 'json-export',
+          config: { directory: join(ws.dir, 'json') },
+          objects,
+          onRemove: 'delete',
+          safety: { maxRemovals: 1000, maxRemovalShare: 1 },
+        },
+      ],
       { state: { kind: 'postgres', url: { file: join(ws.dir, 'pg-url') }, schema } },
     );
     const client = new pg.Client({ connectionString: url });

@@ -161,7 +161,7 @@ describe('operating orgsync', () => {
     const r = await runCli(['run', '--config', broken, '--as-of', '2026-12-01', '--approve', 'a,b']);
     expect(r.code, r.stdout + r.stderr).toBe(5);
     expect(r.stdout).toMatch(/missing-mount: error/);
-    expect(r.stdout).toMatch(/\n  a: (applied|unchanged)/);
+    expect(r.stdout).toMatch(/\n {2}a: (applied|unchanged)/);
   });
 
   it('explains a broken configuration by path and exits 64', async () => {
