@@ -53,7 +53,7 @@ async function applyTarget(engine: Engine, w: TargetWork, opts: ApplyOptions): P
     ratePerSecond: w.target.config.ratePerSecond,
     retry: w.target.config.retry,
     signal: opts.signal,
-    pendingForm: (c) => pendingForm(engine, c),
+    pendingForm: (c) => pendingForm(engine, c, !w.target.connector.capabilities.read || !w.session?.read),
     objectAfter: (change, result) => {
       const id = objectId(change.type, change.key);
       const desired = w.desired.get(id);

@@ -9,7 +9,7 @@ import { createLogger } from '../log/logger.js';
 import type { Fingerprinter } from '../plan/diff.js';
 import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
-import { canonicalJson, hmac } from '../util/hash.js';
+import { hmac } from '../util/hash.js';
 import { makePseudonymizer, type Pseudonymizer } from '../util/pseudonym.js';
 
 export interface Engine {
@@ -39,7 +39,8 @@ export async function openEngine(configPath: string, opts: { logger?: Logger } =
     store,
     logger,
     pseudonymize: makePseudonymizer(loaded.config.privacy.pseudonymKey.reveal()),
-    fingerprint: (name, value) => hmac(fpKey, `${name}\u0000${canonicalJson(value)}`).slice(0, 32),
+    // Values are flat (text, number, boolean, null, list of text): JSON.stringify is canonical for them.
+    fingerprint: (name, value) => hmac(fpKey, `${name}\u0000${JSON.stringify(value)}`).slice(0, 32),
     close: () => store.close(),
   };
 }

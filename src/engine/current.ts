@@ -51,14 +51,18 @@ export function desiredFingerprints(engine: Engine, d: DesiredObject): Record<st
   return out;
 }
 
-/** A pending row's change: attribute values replaced by their fingerprints. */
-export function pendingForm(engine: Engine, change: Change): Change {
+/**
+ * A pending row's change: never attribute values. A target that cannot read needs their
+ * fingerprints to record a recovered change; one that reads shows the truth itself, so
+ * its pending rows keep only the attribute names.
+ */
+export function pendingForm(engine: Engine, change: Change, withFingerprints: boolean): Change {
   return {
     ...change,
     label: undefined,
     attrs: change.attrs.map((a) => ({
       name: a.name,
-      new: engine.fingerprint(a.name, a.new === '' ? null : a.new),
+      new: withFingerprints ? engine.fingerprint(a.name, a.new === '' ? null : a.new) : null,
     })),
   };
 }
