@@ -5,7 +5,7 @@
 import { executeTarget } from '../apply/executor.js';
 import type { Change, ChangeResult } from '../sdk/types.js';
 import type { Engine } from './context.js';
-import { desiredFingerprints, objectId, pendingForm, storedAfter } from './current.js';
+import { canRead, desiredFingerprints, objectId, pendingForm, storedAfter } from './current.js';
 import type { TargetWork } from './plan.js';
 
 export type TargetStatus = 'unchanged' | 'applied' | 'partial' | 'failed' | 'blocked' | 'error';
@@ -53,7 +53,7 @@ async function applyTarget(engine: Engine, w: TargetWork, opts: ApplyOptions): P
     ratePerSecond: w.target.config.ratePerSecond,
     retry: w.target.config.retry,
     signal: opts.signal,
-    pendingForm: (c) => pendingForm(engine, c, !w.target.connector.capabilities.read || !w.session?.read),
+    pendingForm: (c) => pendingForm(engine, c, !canRead(w.target, w.session!)),
     objectAfter: (change, result) => {
       const id = objectId(change.type, change.key);
       const desired = w.desired.get(id);

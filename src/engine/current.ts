@@ -4,6 +4,7 @@
  * reconciled first, so that nothing is applied twice and nothing is forgotten.
  */
 import type { LoadedTarget } from '../config/load.js';
+import { normaliseEmpty } from '../plan/diff.js';
 import type { TargetSession } from '../sdk/connector.js';
 import type { Change, ChangeResult, CurrentObject, DesiredObject, ObjectType } from '../sdk/types.js';
 import type { PendingRecord, StateStore, StoredObject } from '../state/store.js';
@@ -15,7 +16,7 @@ export const objectId = (type: ObjectType, key: string) => `${type}:${key}`;
  * Whether this session can read the target. A connector declares `read` when any of its
  * modes can; a mode that cannot (CSV delta files) opens a session without read().
  */
-const canRead = (t: LoadedTarget, session: TargetSession): boolean =>
+export const canRead = (t: LoadedTarget, session: TargetSession): boolean =>
   t.connector.capabilities.read && typeof session.read === 'function';
 
 export function mappedTypes(t: LoadedTarget): ObjectType[] {
@@ -47,7 +48,7 @@ export function storedAfter(
 export function desiredFingerprints(engine: Engine, d: DesiredObject): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(d.attrs))
-    out[name] = engine.fingerprint(name, value === '' ? null : value);
+    out[name] = engine.fingerprint(name, normaliseEmpty(value));
   return out;
 }
 
@@ -62,7 +63,8 @@ export function pendingForm(engine: Engine, change: Change, withFingerprints: bo
     label: undefined,
     attrs: change.attrs.map((a) => ({
       name: a.name,
-      new: withFingerprints ? engine.fingerprint(a.name, a.new === '' ? null : a.new) : null,
+      new: null,
+      ...(withFingerprints ? { fingerprint: engine.fingerprint(a.name, normaliseEmpty(a.new)) } : {}),
     })),
   };
 }
@@ -81,7 +83,7 @@ async function reconcilePending(
   engine: Engine,
 ): Promise<void> {
   const name = t.config.name;
-  const reached = t.connector.capabilities.read
+  const reached = canRead(t, session)
     ? null
     : ((await session.recover?.(pending)) ?? new Map<string, boolean>());
   for (const p of pending) {
@@ -89,10 +91,12 @@ async function reconcilePending(
     if (applied) {
       const id = objectId(p.change.type, p.change.key);
       const before = stored.get(id);
-      const fps = {
-        ...before?.fingerprints,
-        ...Object.fromEntries(p.change.attrs.map((a) => [a.name, String(a.new)])),
-      };
+      // An attribute whose fingerprint the row lacks stays unknown: the next plan sets it again.
+      const fps = { ...before?.fingerprints };
+      for (const a of p.change.attrs) {
+        if (a.fingerprint === undefined) delete fps[a.name];
+        else fps[a.name] = a.fingerprint;
+      }
       const after = storedAfter(name, p.change, {}, before, fps);
       const result: ChangeResult = {
         changeId: p.change.id,

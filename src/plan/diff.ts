@@ -33,6 +33,9 @@ export interface DiffOptions {
 const isEmpty = (v: AttrValue | undefined): boolean =>
   v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
 
+/** The one form of "no value" that fingerprints are taken of. */
+export const normaliseEmpty = (v: AttrValue): AttrValue => (isEmpty(v) ? null : v);
+
 export function sameValue(a: AttrValue | undefined, b: AttrValue | undefined): boolean {
   if (isEmpty(a) || isEmpty(b)) return isEmpty(a) && isEmpty(b);
   if (Array.isArray(a) || Array.isArray(b)) {
@@ -48,7 +51,7 @@ function differs(name: string, value: AttrValue, current: CurrentObject, fp: Fin
   const known = current.fingerprints?.[name];
   // Unknown old value: only its fingerprint was kept. A never-applied empty value is no change.
   if (known === undefined) return !isEmpty(value);
-  return known !== fp(name, isEmpty(value) ? null : value);
+  return known !== fp(name, normaliseEmpty(value));
 }
 
 function attrChanges(

@@ -49,6 +49,11 @@ export interface AttrChange {
   old?: AttrValue;
   new: AttrValue;
   sensitive?: boolean;
+  /**
+   * Pending rows only: the keyed fingerprint of `new`, which the row does not hold. Lets a
+   * crashed run's change be recorded as applied without keeping the value.
+   */
+  fingerprint?: string;
 }
 
 export interface Change {

@@ -30,11 +30,13 @@ export function pendingChange(change: Change): Change {
   const { label: _label, ...rest } = change;
   return {
     ...rest,
-    attrs: change.attrs.map((a) =>
-      a.sensitive === undefined
-        ? { name: a.name, new: null }
-        : { name: a.name, new: null, sensitive: a.sensitive },
-    ),
+    // Names, sensitivity and fingerprints stay; values (old and new) never reach the store.
+    attrs: change.attrs.map((a) => ({
+      name: a.name,
+      new: null,
+      ...(a.sensitive === undefined ? {} : { sensitive: a.sensitive }),
+      ...(a.fingerprint === undefined ? {} : { fingerprint: a.fingerprint }),
+    })),
   };
 }
 

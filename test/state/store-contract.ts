@@ -321,6 +321,19 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expectNoValues(p);
       });
 
+      it('keeps the fingerprints the engine gives in place of values', async () => {
+        const c = change(target, 'p-1');
+        const withFp = { ...c, attrs: c.attrs.map((a, i) => ({ ...a, fingerprint: `fp-${i}` })) };
+        await store.addPending(runId, target, [withFp]);
+        const [p] = await store.listPending(target);
+        expect(p?.change.attrs.map((a) => [a.name, a.new, a.fingerprint])).toEqual([
+          ['displayName', null, 'fp-0'],
+          ['mail', null, 'fp-1'],
+          ['cpr', null, 'fp-2'],
+        ]);
+        expectNoValues(p);
+      });
+
       it('replaces a change pending from an earlier run', async () => {
         const c = change(target, 'p-1');
         await store.addPending(runId, target, [c]);
