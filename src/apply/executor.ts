@@ -127,11 +127,20 @@ async function runEach(
       ? { intervalCap: Math.max(1, Math.round(opts.ratePerSecond)), interval: 1000 }
       : {}),
   });
-  const done = new Map<string, Promise<void>>();
+  // One settled-promise per change, made before any starts, so a change waits for its
+  // dependencies wherever they sit in the list.
+  const done = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  for (const c of opts.changes) {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    done.set(c.id, { promise, resolve });
+  }
 
   const run = async (change: Change) => {
     // Only changes that are ready enter the queue, so waiting never holds a slot.
-    await Promise.all(change.after.map((id) => done.get(id)));
+    await Promise.all(change.after.map((id) => done.get(id)?.promise));
     if (opts.signal.aborted) return;
     const blocker = change.after.find((id) => results.get(id)?.status !== 'applied');
     if (blocker !== undefined) {
@@ -150,7 +159,6 @@ async function runEach(
       await record(change, result!);
     });
   };
-  for (const change of opts.changes) done.set(change.id, run(change));
-  await Promise.all(done.values());
+  await Promise.all(opts.changes.map((change) => run(change).finally(() => done.get(change.id)!.resolve())));
   await queue.onIdle();
 }

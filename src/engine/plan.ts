@@ -80,7 +80,10 @@ async function planTarget(
     labelOf: labelOf(snap.snapshot),
   });
   const summary = summarise(changes);
-  const reasons = safetyReasons(summary, current.size, t.config.safety);
+  // Shares are of what is live in the target: disabled objects piling up must not dilute them.
+  let active = 0;
+  for (const c of current.values()) if (!c.disabled) active++;
+  const reasons = safetyReasons(summary, active, t.config.safety);
   const approved = opts.approve?.has(name) ?? false;
   if (reasons.length > 0 && approved)
     engine.logger.warn({ target: name, reasons }, 'safety thresholds passed by approval');
@@ -93,7 +96,7 @@ async function planTarget(
     plan: {
       name,
       connector: t.connector.name,
-      currentCount: current.size,
+      currentCount: active,
       summary,
       blocked: reasons.length > 0 && !approved ? { reasons } : null,
       changesFingerprint: changesFingerprint(changes, engine.fingerprint),

@@ -193,8 +193,22 @@ export function orderChanges(
     byObject.set(`${c.type}:${c.key}`, c);
     if (c.type === 'unit') unitByKey.set(c.key, c);
   }
+  // A removed unit is no longer in HR, so its depth comes from the tree the target holds.
+  const currentDepth = new Map<string, number>();
+  const depthInCurrent = (key: string, seen = new Set<string>()): number => {
+    const known = currentDepth.get(key);
+    if (known !== undefined) return known;
+    const parent = current.get(`unit:${key}`)?.parentKey ?? null;
+    seen.add(key);
+    const d = parent === null || seen.has(parent) ? 1 : 1 + depthInCurrent(parent, seen);
+    currentDepth.set(key, d);
+    return d;
+  };
   // Sort keys computed once per change and carried beside it: type, then depth, then key.
-  const rankOf = (c: Change) => TYPE_ORDER[c.type] * 1000 + (c.type === 'unit' ? depthOf('unit', c.key) : 0);
+  const rankOf = (c: Change) => {
+    if (c.type !== 'unit') return TYPE_ORDER[c.type] * 1000;
+    return TYPE_ORDER.unit * 1000 + (isRemoval(c) ? depthInCurrent(c.key) : depthOf('unit', c.key));
+  };
   const sorted = (list: Change[], direction: 1 | -1) =>
     list
       .map((c) => ({ c, r: rankOf(c) }))

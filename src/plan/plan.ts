@@ -58,7 +58,7 @@ export const RecordIssueSchema = z.object({
 export const TargetPlanSchema = z.object({
   name: z.string(),
   connector: z.string(),
-  /** Objects the target held before the plan (for removal shares). */
+  /** Live (not disabled) objects the target held before the plan: the base of removal shares. */
   currentCount: z.number().int(),
   summary: Summary,
   blocked: z.object({ reasons: z.array(z.string()) }).nullable(),

@@ -11,9 +11,10 @@ export const SHARE_RULE_MIN_REMOVALS = 10;
 
 export function safetyReasons(summary: Summary, currentCount: number, safety: Safety): string[] {
   const reasons: string[] = [];
-  const removals = summary.disable + summary.delete;
+  // A replace deletes before it creates: it removes as much as a delete does.
+  const removals = summary.disable + summary.delete + summary.replace;
   if (removals > safety.maxRemovals) {
-    reasons.push(`${removals} disables/deletes exceed maxRemovals ${safety.maxRemovals}`);
+    reasons.push(`${removals} disables/deletes/replaces exceed maxRemovals ${safety.maxRemovals}`);
   }
   if (
     currentCount > 0 &&
@@ -22,7 +23,7 @@ export function safetyReasons(summary: Summary, currentCount: number, safety: Sa
   ) {
     const pct = ((removals / currentCount) * 100).toFixed(1);
     reasons.push(
-      `${removals} of ${currentCount} objects (${pct} %) would be disabled or deleted; maxRemovalShare is ${safety.maxRemovalShare * 100} %`,
+      `${removals} of ${currentCount} objects (${pct} %) would be disabled, deleted or replaced; maxRemovalShare is ${safety.maxRemovalShare * 100} %`,
     );
   }
   const total = totalChanges(summary);

@@ -134,6 +134,20 @@ describe('diffTarget', () => {
     expect(again).toEqual([]);
   });
 
+  it('removes a closed subtree deepest first, though HR no longer knows its depth', () => {
+    // Units 20 > 21 > 22 are gone from HR: the snapshot has no depth for them (0).
+    const current = new Map([
+      c('unit', '1', null, {}),
+      c('unit', '20', '1', {}),
+      c('unit', '21', '20', {}),
+      c('unit', '22', '21', {}),
+    ]);
+    const changes = diffTarget(new Map([d('unit', '1', null, {})]), current, opts({ depthOf: () => 0 }));
+    expect(changes.map((x) => x.key)).toEqual(['22', '21', '20']);
+    expect(changes[1]!.after).toEqual(['t:unit:22']);
+    expect(changes[2]!.after).toEqual(['t:unit:21']);
+  });
+
   it('leaves removals alone under the ignore policy', () => {
     const changes = diffTarget(
       new Map(),

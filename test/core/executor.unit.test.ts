@@ -111,6 +111,17 @@ describe('executeTarget', () => {
     expect((await store.listAudit({ runId: 'run1' })).length).toBe(changes.length);
   });
 
+  it('waits for a dependency even when it comes later in the list', async () => {
+    const changes = plan().reverse();
+    const { results, ledger } = await run(changes, {});
+    expect(results.every((r) => r.status === 'applied')).toBe(true);
+    const position = new Map(ledger.map((l, i) => [`${l.type}:${l.key}`, i]));
+    for (const c of changes) {
+      if (c.parentKey !== null)
+        expect(position.get(`unit:${c.parentKey}`)!).toBeLessThan(position.get(`${c.type}:${c.key}`)!);
+    }
+  });
+
   it('retries transient errors with backoff and reports the attempts', async () => {
     const { results } = await run(plan(), { transient: { 't:unit:b1': 2 } });
     const r = results.find((x) => x.changeId === 't:unit:b1')!;
