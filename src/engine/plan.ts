@@ -77,12 +77,17 @@ async function planTarget(
     onRemove: t.onRemove,
     fingerprint: engine.fingerprint,
     depthOf: (_type, key) => snap.snapshot.depth.get(key) ?? 0,
+    held: snap.snapshot.held,
     labelOf: labelOf(snap.snapshot),
   });
   const summary = summarise(changes);
   // Shares are of what is live in the target: disabled objects piling up must not dilute them.
   let active = 0;
-  for (const c of current.values()) if (!c.disabled) active++;
+  let heldBack = 0;
+  for (const [id, c] of current) {
+    if (!c.disabled) active++;
+    if (!desired.has(id) && snap.snapshot.held.has(id)) heldBack++;
+  }
   const reasons = safetyReasons(summary, active, t.config.safety);
   const approved = opts.approve?.has(name) ?? false;
   if (reasons.length > 0 && approved)
@@ -97,6 +102,7 @@ async function planTarget(
       name,
       connector: t.connector.name,
       currentCount: active,
+      ...(heldBack > 0 ? { heldBack } : {}),
       summary,
       blocked: reasons.length > 0 && !approved ? { reasons } : null,
       changesFingerprint: changesFingerprint(changes, engine.fingerprint),

@@ -125,4 +125,9 @@ export interface Snapshot {
   primaryPosition: Map<string, string>;
   /** unit key -> depth (root = 1). */
   depth: Map<string, number>;
+  /**
+   * Objects (`type:key`) whose HR records are quarantined, or that lost every position to
+   * quarantine. Targets keep what they hold for them: a broken record is not a leaver.
+   */
+  held: ReadonlySet<string>;
 }

@@ -25,6 +25,8 @@ export interface DiffOptions {
   fingerprint: Fingerprinter;
   /** Unit depth in the desired tree, for parents-first order; from the snapshot. */
   depthOf: (type: ObjectType, key: string) => number;
+  /** Objects (`type:key`) to leave as they are though HR lacks them: quarantined records. */
+  held?: ReadonlySet<string>;
   /** Human label of a desired or current object, when one is known. */
   labelOf?: (obj: DesiredObject | CurrentObject) => string | undefined;
 }
@@ -148,7 +150,7 @@ export function diffTarget(
   }
 
   for (const [id, c] of current) {
-    if (desired.has(id)) continue;
+    if (desired.has(id) || opts.held?.has(id)) continue;
     const policy = opts.onRemove[c.type];
     if (policy === 'ignore') continue;
     if (policy === 'disable' && c.disabled) continue;

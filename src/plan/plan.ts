@@ -65,6 +65,8 @@ export const TargetPlanSchema = z.object({
   /** Hash of the full change list (sensitive values fingerprinted): apply's staleness check. */
   changesFingerprint: z.string(),
   changes: z.array(ChangeSchema),
+  /** Objects the target holds that HR lacks only because their records are quarantined: left as they are. */
+  heldBack: z.number().int().optional(),
   /** Set when the target could not be planned (unreachable, unreadable). */
   error: z.string().optional(),
 });

@@ -74,6 +74,9 @@ export function renderTarget(t: TargetPlan, opts: RenderOptions = {}): string[] 
       `  ... and ${t.changes.length - limit} more changes (use --full, or --out plan.json for all of them)`,
     );
   }
+  if (t.heldBack) {
+    lines.push(`  ! ${t.heldBack} objects left as they are: their HR records are quarantined (listed above)`);
+  }
   if (t.blocked) {
     lines.push('  BLOCKED: nothing will be applied to this target without approval:');
     for (const r of t.blocked.reasons) lines.push(`    - ${r}`);

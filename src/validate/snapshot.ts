@@ -206,6 +206,7 @@ export function validateExport(exp: SourceExport, opts: ValidateOptions): Valida
   }
 
   // --- positions ---------------------------------------------------------------------------
+  const lostPosition = new Set<string>();
   for (const pos of [...positions.values()]) {
     let problem: [string, string] | null = null;
     if (!units.has(pos.unitKey))
@@ -218,10 +219,14 @@ export function validateExport(exp: SourceExport, opts: ValidateOptions): Valida
     if (problem) {
       quarantined.push({ recordType: 'position', key: pos.key, code: problem[0], message: problem[1] });
       positions.delete(pos.key);
+      lostPosition.add(pos.personKey);
     }
   }
 
-  return { snapshot: derive(asOf, units, persons, positions, depth, opts), quarantined, structural };
+  const snapshot = derive(asOf, units, persons, positions, depth, opts);
+  const held = new Set(quarantined.map((q) => `${q.recordType}:${q.key}`));
+  for (const personKey of lostPosition) if (!snapshot.persons.has(personKey)) held.add(`person:${personKey}`);
+  return { snapshot: { ...snapshot, held }, quarantined, structural };
 }
 
 /** Compares employment keys numerically when both are numbers (OPUS employment numbers). */
@@ -273,7 +278,7 @@ function derive(
     }
   }
   for (const list of managers.values()) list.sort();
-  return { asOf, units, persons, positions, managers, primaryPosition, depth };
+  return { asOf, units, persons, positions, managers, primaryPosition, depth, held: new Set() };
 }
 
 const emptySnapshot = (asOf: IsoDate): Snapshot => ({
@@ -284,4 +289,5 @@ const emptySnapshot = (asOf: IsoDate): Snapshot => ({
   managers: new Map(),
   primaryPosition: new Map(),
   depth: new Map(),
+  held: new Set(),
 });

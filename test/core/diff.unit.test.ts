@@ -148,6 +148,16 @@ describe('diffTarget', () => {
     expect(changes[2]!.after).toEqual(['t:unit:21']);
   });
 
+  it('leaves objects of quarantined records as they are', () => {
+    const current = new Map([c('unit', '1', null, {}), c('person', 'p', '1', {}), c('person', 'q', '1', {})]);
+    const changes = diffTarget(
+      new Map([d('unit', '1', null, {})]),
+      current,
+      opts({ held: new Set(['person:p']) }),
+    );
+    expect(changes.map((x) => `${x.action}:${x.key}`)).toEqual(['disable:q']);
+  });
+
   it('leaves removals alone under the ignore policy', () => {
     const changes = diffTarget(
       new Map(),

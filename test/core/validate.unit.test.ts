@@ -110,3 +110,29 @@ describe('validateExport', () => {
     expect(validateExport(exp, { asOf }).quarantined[0]!.code).toBe('invalid-period');
   });
 });
+
+describe('quarantine holds target objects back', () => {
+  it('holds quarantined records and persons who lost every position to quarantine', () => {
+    const exp = exportOf(
+      [unit('1', null), unit('5', 'gone')],
+      [person('kept'), person('lost'), person('bad', { cpr: '9999999999' })],
+      [
+        position('1', 'kept', '1'),
+        position('2', 'kept', '5'),
+        position('3', 'lost', '5'),
+        position('4', 'bad', '1'),
+      ],
+    );
+    const { snapshot } = validateExport(exp, { asOf });
+    expect([...snapshot.held].sort()).toEqual([
+      'person:bad',
+      'person:lost',
+      'position:2',
+      'position:3',
+      'position:4',
+      'unit:5',
+    ]);
+    // 'kept' still has a position in force: it is planned as usual, not held.
+    expect(snapshot.persons.has('kept')).toBe(true);
+  });
+});

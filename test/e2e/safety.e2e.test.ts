@@ -147,6 +147,39 @@ describe('operating orgsync', () => {
     writeFileSync(path, full);
   });
 
+  it('leaves what targets hold for quarantined records alone, and says so', async () => {
+    const latest = readdirSync(ws.hrDir)
+      .filter((f) => f.endsWith('.xml'))
+      .sort()
+      .pop()!;
+    const path = join(ws.hrDir, latest);
+    const full = readFileSync(path, 'utf8');
+    // Point one leaf-level unit at a parent that does not exist: it and its people are quarantined.
+    const leaf = [
+      ...full.matchAll(/<orgUnit id="([^"]+)"[^>]*>[\s\S]*?<parentOrgUnit>([^<]+)<\/parentOrgUnit>/g),
+    ].pop()!;
+    writeFileSync(
+      path,
+      full.replace(
+        leaf[0],
+        leaf[0].replace(
+          `<parentOrgUnit>${leaf[2]}</parentOrgUnit>`,
+          '<parentOrgUnit>no-such-unit</parentOrgUnit>',
+        ),
+      ),
+    );
+    const before = readLedger(a).length;
+    const r = await cli('run', '--as-of', '2026-12-01', '--approve', 'a,b');
+    writeFileSync(path, full);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`unit ${leaf[1]}: parent unit no-such-unit does not exist`);
+    expect(r.stdout).toMatch(/objects left as they are: their HR records are quarantined/);
+    const removed = readLedger(a)
+      .slice(before)
+      .filter((l) => l.action === 'disable' || l.action === 'delete');
+    expect(removed).toEqual([]);
+  });
+
   it('goes on with the other targets when one cannot be reached, and exits 5', async () => {
     const broken = join(ws.dir, 'broken.yaml');
     const cfg = readFileSync(config, 'utf8');
