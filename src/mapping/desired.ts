@@ -159,7 +159,12 @@ export function buildDesired(
   const unitViews = new Map<string, Record<string, unknown>>();
   const unitView = (key: string | null) => {
     if (key === null) return null;
-    return getOrCreate(unitViews, key, () => ({ ...snap.units.get(key)!, depth: snap.depth.get(key) }));
+    // parentKey as this target sees it: the nearest unit above that is in its scope.
+    return getOrCreate(unitViews, key, () => ({
+      ...snap.units.get(key)!,
+      parentKey: view.landing(snap.units.get(key)!.parentKey),
+      depth: snap.depth.get(key),
+    }));
   };
   const hasUnits = mappings.unit !== undefined;
   const hasPersons = mappings.person !== undefined;
@@ -214,11 +219,13 @@ export function buildDesired(
       const best = list.find((p) => p.key === globalPrimary) ?? list.sort(prefer)[0]!;
       const unitKey = view.landing(best.unitKey)!;
       if (mappings.person) {
+        const { roots } = mappings.person;
         const scope = {
           person,
           position: best,
-          unit: unitView(unitKey),
-          manager: managerFor(unitKey, personKey),
+          unit: roots.has('unit') ? unitView(unitKey) : null,
+          // From the person's own HR unit: a team leader on a skipped unit type still counts.
+          manager: roots.has('manager') ? managerFor(best.unitKey, personKey) : null,
         };
         emit('person', personKey, hasUnits ? unitKey : null, scope, hasUnits ? [`unit:${unitKey}`] : []);
       }
@@ -229,11 +236,12 @@ export function buildDesired(
             ...(hasPersons ? [`person:${personKey}`] : []),
             ...(hasUnits ? [`unit:${posUnit}`] : []),
           ];
+          const { roots } = mappings.position;
           const scope = {
             position: pos,
             person,
-            unit: unitView(posUnit),
-            manager: managerFor(posUnit, personKey),
+            unit: roots.has('unit') ? unitView(posUnit) : null,
+            manager: roots.has('manager') ? managerFor(pos.unitKey, personKey) : null,
           };
           emit('position', pos.key, hasUnits ? posUnit : null, scope, deps);
         }

@@ -74,8 +74,8 @@ function attrChanges(
 }
 
 /** The common nightly case, checked without allocating: nothing about the object changed. */
-function unchanged(d: DesiredObject, c: CurrentObject, fp: Fingerprinter): boolean {
-  if (c.disabled || c.parentKey !== d.parentKey) return false;
+function unchanged(d: DesiredObject, c: CurrentObject, fp: Fingerprinter, tracksParent: boolean): boolean {
+  if (c.disabled || (tracksParent && c.parentKey !== d.parentKey)) return false;
   for (const name in d.attrs) if (differs(name, d.attrs[name]!, c, fp)) return false;
   return true;
 }
@@ -97,9 +97,12 @@ export function diffTarget(
   const idOf = (type: ObjectType, key: string) => `${target}:${type}:${key}`;
   const label = (o: DesiredObject | CurrentObject) => opts.labelOf?.(o);
 
+  // Only operations the target declared are planned. One that can neither move nor replace
+  // has no notion of where an object sits, so parent changes are not changes for it.
+  const tracksParent = caps.move || caps.replace;
   for (const [id, d] of desired) {
     const c = current.get(id);
-    if (c && unchanged(d, c, opts.fingerprint)) continue;
+    if (c && unchanged(d, c, opts.fingerprint, tracksParent)) continue;
     const attrs = attrChanges(d, c, opts.fingerprint);
     const base = {
       id: idOf(d.type, d.key),
@@ -110,6 +113,7 @@ export function diffTarget(
       label: label(d),
     };
     if (!c) {
+      if (!caps.create) continue;
       push(
         {
           ...base,
@@ -121,7 +125,7 @@ export function diffTarget(
       );
       continue;
     }
-    const moved = c.parentKey !== d.parentKey;
+    const moved = tracksParent && c.parentKey !== d.parentKey;
     if (!moved && attrs.length === 0 && !c.disabled) continue;
     const common = { ...base, targetId: c.targetId ?? null, attrs, ...(c.disabled ? { enable: true } : {}) };
     if (moved) {
@@ -140,9 +144,10 @@ export function diffTarget(
           },
           d,
         );
-      } else push({ ...common, action: 'update', oldParentKey: c.parentKey, reason }, d);
+      }
       continue;
     }
+    if (!caps.update) continue;
     const reason = c.disabled
       ? `${d.type} ${d.key} is back in HR; re-enabled`
       : `changed in HR: ${attrs.map((a) => a.name).join(', ')}`;

@@ -148,6 +148,25 @@ describe('diffTarget', () => {
     expect(changes[2]!.after).toEqual(['t:unit:21']);
   });
 
+  it('plans only operations the target declared', () => {
+    const desired = new Map([d('unit', '1', null, { n: 'a' }), d('unit', '2', '9', { n: 'new' })]);
+    const current = new Map([c('unit', '2', '1', { n: 'old' })]);
+    const none = {
+      create: false,
+      update: false,
+      move: false,
+      replace: false,
+      disable: true,
+      delete: false,
+      read: true,
+    };
+    expect(diffTarget(desired, current, opts({ capabilities: none }))).toEqual([]);
+    // Without move or replace, where an object sits is not the target's concern: only attributes change.
+    const [u] = diffTarget(desired, current, opts({ capabilities: { ...none, update: true } }));
+    expect(u).toMatchObject({ action: 'update', attrs: [{ name: 'n', old: 'old', new: 'new' }] });
+    expect(u!.oldParentKey).toBeUndefined();
+  });
+
   it('leaves objects of quarantined records as they are', () => {
     const current = new Map([c('unit', '1', null, {}), c('person', 'p', '1', {}), c('person', 'q', '1', {})]);
     const changes = diffTarget(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDesired, compileMapping } from '../../src/mapping/desired.js';
 import { compileExpression, toAscii } from '../../src/mapping/expression.js';
 import { validateExport } from '../../src/validate/snapshot.js';
-import { smallOrg } from './fixtures.js';
+import { person, position, smallOrg } from './fixtures.js';
 
 const any = () => true;
 
@@ -108,6 +108,24 @@ describe('buildDesired', () => {
     expect(sub.get('unit:3')!.parentKey).toBeNull();
     // In this subtree pb's only position is 102 on unit 3.
     expect(sub.get('person:pb')!.parentKey).toBe('3');
+  });
+
+  it("finds a person's manager from their own HR unit, even when that unit type is skipped", () => {
+    const exp = smallOrg();
+    exp.persons.push(person('pc', { cpr: '0303803333' }));
+    exp.positions.push(position('103', 'pc', '4', { manager: true }));
+    const snap = validateExport(exp, { asOf: '2026-11-22' }).snapshot;
+    const d = buildDesired(snap, { excludeUnitTypes: ['leaf'] }, mappings());
+    expect(d.get('person:pb')).toMatchObject({ parentKey: '2', attrs: { unit: '2', boss: 'pc' } });
+    // and unit.parentKey in a mapping is the parent as this target sees it
+    const u = buildDesired(
+      snap,
+      { unitTypes: ['A'], excludeUnitTypes: [] },
+      {
+        unit: compileMapping('unit', { attributes: { p: '${unit.parentKey}' }, sensitive: [] }, 'u'),
+      },
+    );
+    expect(u.get('unit:2')!.attrs['p']).toBeNull();
   });
 
   it('keeps only the unit types asked for', () => {
