@@ -38,11 +38,15 @@ export interface ExecuteOptions {
   sleep?: Sleep;
 }
 
+/** Connector messages go to logs and the audit; a long one (a dumped payload) is cut. */
+const MAX_MESSAGE = 500;
+const clip = (m: string) => (m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE)}...` : m);
+
 const failure = (change: Change, e: unknown, attempts: number): ChangeResult => ({
   changeId: change.id,
   status: 'failed',
   errorKind: e instanceof ConnectorError ? e.kind : 'internal',
-  message: e instanceof Error ? e.message : String(e),
+  message: clip(e instanceof Error ? e.message : String(e)),
   attempts,
 });
 

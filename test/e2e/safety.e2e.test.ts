@@ -70,6 +70,17 @@ describe('operating orgsync', () => {
     const saved = JSON.parse(readFileSync(planFile, 'utf8'));
     expect(saved.formatVersion).toBe(1);
     expect((statSync(planFile).mode & 0o777).toString(8)).toBe('600');
+    // Somebody edits the saved plan before it is applied: refused, nothing applied.
+    const edited = join(ws.dir, 'edited.json');
+    const doc = JSON.parse(readFileSync(planFile, 'utf8'));
+    const target = doc.targets.find((t: { changes: unknown[] }) => t.changes.length > 0);
+    target.changes.pop();
+    writeFileSync(edited, JSON.stringify(doc));
+    const before = readLedger(a).length;
+    const refused = await cli('apply', edited, '--approve', 'a,b');
+    expect(refused.code, refused.stderr).toBe(64);
+    expect(refused.stderr).toMatch(/ORGSYNC_PLAN_INVALID.*edited/);
+    expect(readLedger(a).length).toBe(before);
     // Somebody else applies first: the saved plan is now stale for the targets.
     const other = await cli('run', '--as-of', asOf, '--approve', 'a,b');
     expect(other.code, other.stderr).toBe(0);
@@ -85,8 +96,9 @@ describe('operating orgsync', () => {
     expect(stale.stderr).toMatch(/ORGSYNC_PLAN_STALE/);
     // A fresh plan applies.
     const fresh = join(ws.dir, 'fresh.json');
-    expect((await cli('plan', '--as-of', asOf, '--out', fresh)).code).toBe(0);
-    const applied = await cli('apply', fresh);
+    const replan = await cli('plan', '--as-of', asOf, '--out', fresh, '--approve', 'a,b');
+    expect(replan.code, replan.stderr).toBe(0);
+    const applied = await cli('apply', fresh, '--approve', 'a,b');
     expect(applied.code, applied.stderr).toBe(0);
   });
 

@@ -5,14 +5,20 @@
  *   orgsync apply plan.json                                 apply exactly a saved plan
  *   orgsync run                                             plan and apply in one go
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { applyWork, type TargetOutcome } from '../../engine/apply.js';
 import type { Engine } from '../../engine/context.js';
 import { closeWork, makePlan, type PlanOutcome } from '../../engine/plan.js';
 import { acceptSnapshot, type LoadedSnapshot, loadSnapshot } from '../../engine/snapshot.js';
 import { EXIT, OrgsyncError } from '../../errors.js';
-import { PLAN_FORMAT_VERSION, type Plan, PlanSchema, totalChanges } from '../../plan/plan.js';
+import {
+  changesFingerprint,
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  PlanSchema,
+  totalChanges,
+} from '../../plan/plan.js';
 import { renderPlan } from '../../plan/render.js';
 import type { RunStatus } from '../../state/store.js';
 import {
@@ -125,12 +131,11 @@ export function registerSync(program: Command) {
           const planned = await planFrom(engine, flags, asOf);
           await closeWork(planned.work);
           printPlan(planned.plan, flags);
-          if (flags.out)
+          if (flags.out) {
             writeFileSync(flags.out, JSON.stringify(planned.plan, null, 2) + '\n', { mode: 0o600 });
-          const errors = planned.plan.targets.some((t) => t.error);
-          const changes = planned.plan.targets.some((t) => totalChanges(t.summary) > 0);
-          const exit = errors ? EXIT.error : flags.detailedExitcode && changes ? EXIT.changes : EXIT.ok;
-          return { status: errors ? 'failed' : 'succeeded', summary: summaryOf(planned.plan), exit };
+            chmodSync(flags.out, 0o600); // also when the file existed with a wider mode
+          }
+          return planOnly(planned.plan, flags.detailedExitcode ?? false);
         });
       });
     });
@@ -151,6 +156,7 @@ export function registerSync(program: Command) {
           );
           try {
             assertSameSource(saved, planned.plan);
+            assertUnedited(saved, planned.plan, engine);
             const stale = staleTargets(saved, planned.plan);
             if (stale.length > 0) {
               throw new OrgsyncError(
@@ -162,11 +168,7 @@ export function registerSync(program: Command) {
             await closeWork(planned.work);
             throw e;
           }
-          const outcomes = await applyOutcome(engine, planned, runId);
-          printOutcomes(outcomes);
-          if (outcomes.some((o) => o.applied > 0)) await acceptSnapshot(engine, planned.snap);
-          const { exit, status } = applyExit(outcomes);
-          return { status, summary: summaryOf(planned.plan, outcomes), exit };
+          return finishApply(engine, planned, runId);
         });
       });
     });
@@ -182,17 +184,51 @@ export function registerSync(program: Command) {
           printPlan(planned.plan, flags);
           if (flags.dryRun) {
             await closeWork(planned.work);
-            return { status: 'succeeded', summary: summaryOf(planned.plan), exit: EXIT.ok };
+            return planOnly(planned.plan, false);
           }
-          const outcomes = await applyOutcome(engine, planned, runId);
-          printOutcomes(outcomes);
-          if (outcomes.some((o) => o.applied > 0 || o.status === 'unchanged'))
-            await acceptSnapshot(engine, planned.snap);
-          const { exit, status } = applyExit(outcomes);
-          return { status, summary: summaryOf(planned.plan, outcomes), exit };
+          return finishApply(engine, planned, runId);
         });
       });
     });
+}
+
+/** The outcome of a command that only plans: 1 when a target could not be planned. */
+function planOnly(
+  plan: Plan,
+  detailedExitcode: boolean,
+): { status: RunStatus; summary: Record<string, unknown>; exit: number } {
+  const errors = plan.targets.some((t) => t.error);
+  const changes = plan.targets.some((t) => totalChanges(t.summary) > 0);
+  const exit = errors ? EXIT.error : detailedExitcode && changes ? EXIT.changes : EXIT.ok;
+  return { status: errors ? 'failed' : 'succeeded', summary: summaryOf(plan), exit };
+}
+
+/**
+ * Applies, reports, and moves the shrink baseline to this export unless a target was
+ * blocked: a blocked target is a person's question about this export, not an answer.
+ */
+async function finishApply(engine: Engine, planned: PlanOutcome & { snap: LoadedSnapshot }, runId: string) {
+  const outcomes = await applyOutcome(engine, planned, runId);
+  printOutcomes(outcomes);
+  if (!outcomes.some((o) => o.status === 'blocked')) await acceptSnapshot(engine, planned.snap);
+  const { exit, status } = applyExit(outcomes);
+  return { status, summary: summaryOf(planned.plan, outcomes), exit };
+}
+
+/** The changes listed in the file must be the ones its fingerprint was made of. */
+function assertUnedited(saved: Plan, fresh: Plan, engine: Engine) {
+  for (const s of saved.targets) {
+    const f = fresh.targets.find((t) => t.name === s.name);
+    if (!f || f.changesFingerprint !== s.changesFingerprint) continue; // stale: reported as such
+    if (
+      changesFingerprint(s.changes, engine.fingerprint) !== changesFingerprint(f.changes, engine.fingerprint)
+    ) {
+      throw new OrgsyncError(
+        'ORGSYNC_PLAN_INVALID',
+        `plan ${saved.id}: the changes listed for ${s.name} were edited after the plan was made`,
+      );
+    }
+  }
 }
 
 function readPlanFile(file: string): Plan {
