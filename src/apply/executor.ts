@@ -8,7 +8,7 @@
  *
  * Every change is written to the state store as pending before the call and recorded with
  * its result right after, one transaction each, so a crash at any point loses nothing:
- * the next run reconciles the pending ones (src/engine/recover.ts).
+ * the next run reconciles the pending ones (reconcilePending in src/engine/current.ts).
  * Only transient errors are retried; every other kind fails the change at once.
  */
 import PQueue from 'p-queue';

@@ -2,7 +2,6 @@
  * What every command works with: the loaded configuration, the state store, the logger,
  * and the keys derived from configuration and store. Opened once per process.
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
@@ -26,19 +25,15 @@ export async function openEngine(configPath: string, opts: { logger?: Logger } =
   const loaded = await loadConfig(configPath);
   const logger = opts.logger ?? createLogger();
   const store = await openStateStore(loaded.config.state);
-  // The fingerprint key lives with the state it protects: fingerprints are only compared
-  // with each other, and without the key they reveal nothing about the values.
-  let key = await store.getMeta('fingerprint-key');
-  if (key === null) {
-    key = randomBytes(32).toString('hex');
-    await store.setMeta('fingerprint-key', key);
-  }
-  const fpKey = key;
+  // The fingerprint key is derived from the pseudonym key, a secret kept outside the state:
+  // a copy of the state database alone cannot be used to guess values from fingerprints.
+  const pseudonymKey = loaded.config.privacy.pseudonymKey.reveal();
+  const fpKey = hmac(pseudonymKey, 'orgsync/attribute-fingerprint-key/v1');
   return {
     loaded,
     store,
     logger,
-    pseudonymize: makePseudonymizer(loaded.config.privacy.pseudonymKey.reveal()),
+    pseudonymize: makePseudonymizer(pseudonymKey),
     // Values are flat (text, number, boolean, null, list of text): JSON.stringify is canonical for them.
     fingerprint: (name, value) => hmac(fpKey, `${name}\u0000${JSON.stringify(value)}`).slice(0, 32),
     close: () => store.close(),

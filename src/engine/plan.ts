@@ -70,7 +70,10 @@ async function planTarget(
     primaryContractPriority: engine.loaded.config.source.primaryContractPriority,
   });
   const session = await openTarget(engine, t);
-  const { current, stored } = await loadCurrent(engine, t, session);
+  const { current, stored } = await loadCurrent(engine, t, session).catch(async (e: unknown) => {
+    await session.close?.();
+    throw e;
+  });
   const changes = diffTarget(desired, current, {
     target: name,
     capabilities: t.connector.capabilities,

@@ -90,7 +90,8 @@ export interface StateStore {
 
   /**
    * Marks changes as handed to a connector, before the call. The pending rows hold the
-   * change without attribute values (values may be personal data).
+   * change without attribute values (values may be personal data): attribute names, and
+   * the values' keyed fingerprints where the engine gives them (AttrChange.fingerprint).
    */
   addPending(runId: string, target: string, changes: readonly Change[]): Promise<void>;
   listPending(target: string): Promise<PendingRecord[]>;
