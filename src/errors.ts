@@ -14,7 +14,7 @@ export const EXIT = {
   blocked: 3,
   /** The HR snapshot was refused (structural damage or shrink); no target was touched. */
   refusedInput: 4,
-  /** Some changes failed to apply; the rest went through and are recorded. */
+  /** Some changes failed, or a target could not be reached; the rest went through and are recorded. */
   partial: 5,
   /** The saved plan no longer matches HR data or target state. */
   stalePlan: 6,

@@ -21,7 +21,8 @@ export function buildProgram(): Command {
     'after',
     `
 Exit codes: 0 ok / no changes, 1 error, 2 changes (plan --detailed-exitcode), 3 a target blocked by its
-safety thresholds, 4 HR export refused, 5 some changes failed, 6 stale plan, 64 usage or configuration.`,
+safety thresholds, 4 HR export refused, 5 some changes failed or a target was unreachable, 6 stale plan,
+64 usage or configuration.`,
   );
   return program;
 }
