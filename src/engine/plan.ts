@@ -86,11 +86,9 @@ async function planTarget(
   const summary = summarise(changes);
   // Shares are of what is live in the target: disabled objects piling up must not dilute them.
   let active = 0;
-  let heldBack = 0;
-  for (const [id, c] of current) {
-    if (!c.disabled) active++;
-    if (!desired.has(id) && snap.snapshot.held.has(id)) heldBack++;
-  }
+  for (const c of current.values()) if (!c.disabled) active++;
+  let heldBack = 0; // walks the held set, which is small, not the whole target
+  for (const id of snap.snapshot.held) if (current.has(id) && !desired.has(id)) heldBack++;
   const reasons = safetyReasons(summary, active, t.config.safety);
   const approved = opts.approve?.has(name) ?? false;
   if (reasons.length > 0 && approved)
