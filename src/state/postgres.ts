@@ -14,7 +14,7 @@ import pg from 'pg';
 import { OrgsyncError } from '../errors.js';
 import type { Change, ChangeResult, ObjectType } from '../sdk/types.js';
 import { migrationsToApply, SCHEMA_MIGRATIONS_SQL } from './migrations.js';
-import { auditAttributes, isoTimestamp, nowIso, objectWrite, pendingChange } from './records.js';
+import { auditRow, isoTimestamp, nowIso, objectWrite, pendingChange } from './records.js';
 import type {
   AuditRecord,
   Baseline,
@@ -350,20 +350,7 @@ class PostgresStore implements StateStore {
   /** The one statement that records a result (see recordSql). */
   #recordQuery(runId: string, target: string, { change, result, object }: ResultItem) {
     const write = objectWrite(target, change, result, object);
-    const values: unknown[] = [
-      runId,
-      target,
-      change.id,
-      change.action,
-      change.type,
-      change.key,
-      result.status,
-      JSON.stringify(auditAttributes(change)),
-      result.message ?? null,
-      result.errorKind ?? null,
-      result.attempts ?? null,
-      nowIso(),
-    ];
+    const values: unknown[] = auditRow(runId, target, change, result);
     if (write.kind === 'upsert') {
       const o = write.object;
       values.push(

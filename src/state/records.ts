@@ -21,6 +21,27 @@ export function isoTimestamp(value: string, field: string): string {
 export const nowIso = (): string => new Date().toISOString();
 
 /**
+ * The audit row of a result, in the column order both stores use: run, target, change id,
+ * action, type, key, status, attribute names (JSON), message, error kind, attempts, time.
+ */
+export function auditRow(runId: string, target: string, change: Change, result: ChangeResult): unknown[] {
+  return [
+    runId,
+    target,
+    change.id,
+    change.action,
+    change.type,
+    change.key,
+    result.status,
+    JSON.stringify(auditAttributes(change)),
+    result.message ?? null,
+    result.errorKind ?? null,
+    result.attempts ?? null,
+    nowIso(),
+  ];
+}
+
+/**
  * What a pending row keeps of a change. Attribute VALUES are dropped (`new` set to null,
  * `old` removed) because they may be personal data and the state store holds none in
  * clear; the attribute names stay, so an operator can see what an interrupted change was

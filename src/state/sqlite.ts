@@ -17,14 +17,7 @@ import Database from 'better-sqlite3';
 import { OrgsyncError } from '../errors.js';
 import type { Change, ChangeResult, ObjectType } from '../sdk/types.js';
 import { migrationsToApply, SCHEMA_MIGRATIONS_SQL } from './migrations.js';
-import {
-  auditAttributes,
-  isoTimestamp,
-  nowIso,
-  type ObjectWrite,
-  objectWrite,
-  pendingChange,
-} from './records.js';
+import { auditRow, isoTimestamp, nowIso, type ObjectWrite, objectWrite, pendingChange } from './records.js';
 import type {
   AuditRecord,
   Baseline,
@@ -179,20 +172,7 @@ function transactions(db: Db, s: Statements) {
     result: ChangeResult,
     write: ObjectWrite,
   ) => {
-    s.insertAudit.run(
-      runId,
-      target,
-      change.id,
-      change.action,
-      change.type,
-      change.key,
-      result.status,
-      JSON.stringify(auditAttributes(change)),
-      result.message ?? null,
-      result.errorKind ?? null,
-      result.attempts ?? null,
-      nowIso(),
-    );
+    s.insertAudit.run(...auditRow(runId, target, change, result));
     s.deletePending.run(target, change.id);
     if (write.kind === 'delete') s.deleteObject.run(target, change.type, change.key);
     if (write.kind === 'upsert') {

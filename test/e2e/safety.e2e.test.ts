@@ -18,6 +18,15 @@ describe('operating orgsync', () => {
   let b: string;
   let config: string;
   const cli = (...args: string[]) => runCli([...args, '--config', config]);
+  /** The newest export file in the HR directory, and its text (to damage, then restore). */
+  const latestExport = () => {
+    const name = readdirSync(ws.hrDir)
+      .filter((f) => f.endsWith('.xml'))
+      .sort()
+      .pop()!;
+    const path = join(ws.hrDir, name);
+    return { path, full: readFileSync(path, 'utf8') };
+  };
 
   beforeAll(async () => {
     ws = await makeWorkspace({ persons: 300, asOf: AS_OF, days: 1 });
@@ -104,12 +113,7 @@ describe('operating orgsync', () => {
 
   it('refuses a truncated export and a shrunken one before touching any target', async () => {
     const ledgerBefore = [readLedger(a).length, readLedger(b).length];
-    const latest = readdirSync(ws.hrDir)
-      .filter((f) => f.endsWith('.xml'))
-      .sort()
-      .pop()!;
-    const path = join(ws.hrDir, latest);
-    const full = readFileSync(path, 'utf8');
+    const { path, full } = latestExport();
     writeFileSync(path, full.slice(0, Math.floor(full.length / 2)));
     const truncated = await cli('run', '--as-of', '2026-12-01');
     expect(truncated.code).toBe(4);
@@ -126,12 +130,7 @@ describe('operating orgsync', () => {
   });
 
   it('refuses a damaged hierarchy and names the units', async () => {
-    const latest = readdirSync(ws.hrDir)
-      .filter((f) => f.endsWith('.xml'))
-      .sort()
-      .pop()!;
-    const path = join(ws.hrDir, latest);
-    const full = readFileSync(path, 'utf8');
+    const { path, full } = latestExport();
     // Make the root the child of one of its descendants: a cycle.
     const ids = [
       ...full.matchAll(
@@ -160,12 +159,7 @@ describe('operating orgsync', () => {
   });
 
   it('leaves what targets hold for quarantined records alone, and says so', async () => {
-    const latest = readdirSync(ws.hrDir)
-      .filter((f) => f.endsWith('.xml'))
-      .sort()
-      .pop()!;
-    const path = join(ws.hrDir, latest);
-    const full = readFileSync(path, 'utf8');
+    const { path, full } = latestExport();
     // Point one leaf-level unit at a parent that does not exist: it and its people are quarantined.
     const leaf = [
       ...full.matchAll(/<orgUnit id="([^"]+)"[^>]*>[\s\S]*?<parentOrgUnit>([^<]+)<\/parentOrgUnit>/g),
