@@ -9,6 +9,9 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: ['default'],
+    // In CI also a JSON report, from which .ci/run prints the plain 'N passed, N failed' line.
+    reporters: process.env['CI']
+      ? ['default', ['json', { outputFile: '.vitest-results.json' }]]
+      : ['default'],
   },
 });
