@@ -98,9 +98,13 @@ async function main() {
   const times: Record<string, number> = {};
   const elements = await timed(times, 'ceiling', () => saxesCeiling(file));
   const engine = await openEngine(configPath, { logger: silentLogger() });
-  const exp = await timed(times, 'read', () => readSource(engine));
-  // The same checks the CLI runs (validate, structure, shrink); the fingerprint is lazy there too.
-  const snap = await timed(times, 'validate', () => checkExport(engine, exp, AS_OF, { acceptShrink: true }));
+  // The raw export goes out of scope once validated, as in the CLI (loadSnapshot): keeping it
+  // would make the plan phase run with a heap the real process never has.
+  const readAndValidate = async () => {
+    const exp = await timed(times, 'read', () => readSource(engine));
+    return timed(times, 'validate', () => checkExport(engine, exp, AS_OF, { acceptShrink: true }));
+  };
+  const snap = await readAndValidate();
   if (mode === 'nightly') {
     const nightly = await timed(times, 'plan', () => makePlan(engine, snap));
     await closeWork(nightly.work);
