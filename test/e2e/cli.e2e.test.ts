@@ -32,7 +32,7 @@ describe('orgsync CLI', () => {
     expect(d.stderr).toMatch(/--as-of 2026-02-30 is not a date/);
   }, 60_000);
 
-  it('lists connectors with capabilities, and their config schemas as JSON Schema with secrets marked', async () => {
+  it('lists connectors with capabilities and their config schemas as JSON Schema', async () => {
     const r = await runCli(['connectors', '--json']);
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as { name: string; kind: string; configSchema: { type: string } }[];
@@ -40,5 +40,11 @@ describe('orgsync CLI', () => {
       expect.arrayContaining(['opus-xml', 'csv-export', 'json-export', 'csv-hr', 'json-hr']),
     );
     for (const c of list) expect(c.configSchema.type).toBe('object');
-  });
+    // With a configuration, the connectors it loads from its own modules are listed too.
+    const ws = await makeWorkspace({ persons: 20, asOf: '2026-11-22' });
+    const config = ws.writeConfig([ledgerTargetConfig('a', join(ws.dir, 'a.jsonl'), true)]);
+    const withModules = await runCli(['connectors', '--config', config]);
+    expect(withModules.code, withModules.stderr).toBe(0);
+    expect(withModules.stdout).toMatch(/^ledger\s+target/m);
+  }, 60_000);
 });

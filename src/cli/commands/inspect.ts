@@ -1,14 +1,26 @@
 /**
  * Commands that look without changing anything: validate, check, history, connectors.
  */
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { openTarget, selectTargets } from '../../engine/plan.js';
 import { loadSnapshot } from '../../engine/snapshot.js';
-import { EXIT } from '../../errors.js';
-import { listConnectors } from '../../registry.js';
+import { EXIT, OrgsyncError } from '../../errors.js';
+import { listConnectors, loadConnectorModules } from '../../registry.js';
 import { secretRegistry } from '../../sdk/secret.js';
-import { type CommonOptions, collect, resolveAsOf, withAsOf, withConfig, withEngine } from '../common.js';
+import {
+  type CommonOptions,
+  collect,
+  reportError,
+  resolveAsOf,
+  withAsOf,
+  withConfig,
+  withEngine,
+} from '../common.js';
 
 const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 
@@ -132,7 +144,15 @@ export function registerInspect(program: Command) {
     .command('connectors')
     .description('list the connectors this build has, with capabilities and config schema')
     .option('--json', 'print JSON, with each config schema as JSON Schema')
-    .action((flags: { json?: boolean }) => {
+    .option('-c, --config <file>', "also the connectors of this configuration's connectorModules")
+    .action(async (flags: { json?: boolean; config?: string }) => {
+      try {
+        if (flags.config)
+          await loadConnectorModules(connectorModulesOf(flags.config), dirname(resolve(flags.config)));
+      } catch (e) {
+        process.exitCode = reportError(e);
+        return;
+      }
       const list = listConnectors().map((c) => ({
         name: c.name,
         kind: c.kind,
@@ -160,4 +180,21 @@ export function registerInspect(program: Command) {
       }
       process.exitCode = EXIT.ok;
     });
+}
+
+/** Only the connectorModules of a configuration: listing connectors needs no secrets or source. */
+function connectorModulesOf(path: string): string[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch {
+    throw new OrgsyncError('ORGSYNC_CONFIG_NOT_FOUND', `configuration file ${path} cannot be read as YAML`);
+  }
+  const parsed = z.object({ connectorModules: z.array(z.string()).default([]) }).safeParse(raw);
+  if (!parsed.success)
+    throw new OrgsyncError(
+      'ORGSYNC_CONFIG_INVALID',
+      `configuration ${path}: connectorModules must be a list of paths`,
+    );
+  return parsed.data.connectorModules;
 }
