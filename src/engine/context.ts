@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
-import type { Fingerprinter } from '../plan/diff.js';
+import { type Fingerprinter, normaliseEmpty } from '../plan/diff.js';
 import { openStateStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
 import { hmac } from '../util/hash.js';
@@ -34,8 +34,10 @@ export async function openEngine(configPath: string, opts: { logger?: Logger } =
     store,
     logger,
     pseudonymize: makePseudonymizer(pseudonymKey),
-    // Values are flat (text, number, boolean, null, list of text): JSON.stringify is canonical for them.
-    fingerprint: (name, value) => hmac(fpKey, `${name}\u0000${JSON.stringify(value)}`).slice(0, 32),
+    // Values are flat (text, number, boolean, null, list of text): JSON.stringify is canonical
+    // for them. Empty values are made one before hashing, so every caller compares alike.
+    fingerprint: (name, value) =>
+      hmac(fpKey, `${name}\u0000${JSON.stringify(normaliseEmpty(value))}`).slice(0, 32),
     close: () => store.close(),
   };
 }

@@ -4,7 +4,6 @@
  * reconciled first, so that nothing is applied twice and nothing is forgotten.
  */
 import type { LoadedTarget } from '../config/load.js';
-import { normaliseEmpty } from '../plan/diff.js';
 import type { TargetSession } from '../sdk/connector.js';
 import type { Change, ChangeResult, CurrentObject, DesiredObject, ObjectType } from '../sdk/types.js';
 import type { PendingRecord, StateStore, StoredObject } from '../state/store.js';
@@ -47,8 +46,7 @@ export function storedAfter(
 
 export function desiredFingerprints(engine: Engine, d: DesiredObject): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(d.attrs))
-    out[name] = engine.fingerprint(name, normaliseEmpty(value));
+  for (const [name, value] of Object.entries(d.attrs)) out[name] = engine.fingerprint(name, value);
   return out;
 }
 
@@ -64,7 +62,7 @@ export function pendingForm(engine: Engine, change: Change, withFingerprints: bo
     attrs: change.attrs.map((a) => ({
       name: a.name,
       new: null,
-      ...(withFingerprints ? { fingerprint: engine.fingerprint(a.name, normaliseEmpty(a.new)) } : {}),
+      ...(withFingerprints ? { fingerprint: engine.fingerprint(a.name, a.new) } : {}),
     })),
   };
 }

@@ -16,6 +16,7 @@ import type {
   ObjectType,
 } from '../sdk/types.js';
 
+/** Keyed fingerprint of an attribute value. Values that mean the same (empty, null, []) fingerprint alike. */
 export type Fingerprinter = (name: string, value: AttrValue) => string;
 
 export interface DiffOptions {
@@ -53,7 +54,7 @@ function differs(name: string, value: AttrValue, current: CurrentObject, fp: Fin
   const known = current.fingerprints?.[name];
   // Unknown old value: only its fingerprint was kept. A never-applied empty value is no change.
   if (known === undefined) return !isEmpty(value);
-  return known !== fp(name, normaliseEmpty(value));
+  return known !== fp(name, value);
 }
 
 function attrChanges(

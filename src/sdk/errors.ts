@@ -28,5 +28,3 @@ export class ConnectorError extends Error {
     this.retryAfterMs = opts.retryAfterMs;
   }
 }
-
-export const isRetryable = (e: unknown): boolean => e instanceof ConnectorError && e.kind === 'transient';
