@@ -47,6 +47,9 @@ export function resolveAsOf(value: string | undefined): string {
 
 export class UsageError extends Error {}
 
+/** Writes a command's result to stdout (logs go to stderr), ending it with one newline. */
+export const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+
 /** Writes an error for a person: the message, then what to do. Returns the exit code. */
 export function reportError(e: unknown): number {
   if (isOrgsyncError(e)) {

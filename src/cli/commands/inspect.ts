@@ -15,14 +15,13 @@ import { secretRegistry } from '../../sdk/secret.js';
 import {
   type CommonOptions,
   collect,
+  out,
   reportError,
   resolveAsOf,
   withAsOf,
   withConfig,
   withEngine,
 } from '../common.js';
-
-const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 
 export function registerInspect(program: Command) {
   withAsOf(withConfig(program.command('validate')))

@@ -24,6 +24,7 @@ import type { RunStatus } from '../../state/store.js';
 import {
   type CommonOptions,
   collect,
+  out,
   progress,
   recordedRun,
   resolveAsOf,
@@ -41,8 +42,6 @@ interface PlanFlags extends CommonOptions {
   json?: boolean;
   full?: boolean;
 }
-
-const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 
 function printPlan(plan: Plan, flags: PlanFlags) {
   if (flags.json) out(JSON.stringify(plan, null, 2));
