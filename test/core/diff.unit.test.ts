@@ -3,18 +3,10 @@ import { type DiffOptions, diffTarget } from '../../src/plan/diff.js';
 import { summarise } from '../../src/plan/plan.js';
 import { renderPlan } from '../../src/plan/render.js';
 import { safetyReasons } from '../../src/plan/safety.js';
-import type { Capabilities } from '../../src/sdk/connector.js';
 import type { CurrentObject, DesiredObject } from '../../src/sdk/types.js';
+import { CAN_ALL_BUT_REPLACE } from './fixtures.js';
 
-const ALL: Capabilities = {
-  create: true,
-  update: true,
-  move: true,
-  replace: false,
-  disable: true,
-  delete: true,
-  read: true,
-};
+const ALL = CAN_ALL_BUT_REPLACE;
 const depth: Record<string, number> = { '1': 1, '2': 2, '3': 3, '9': 2 };
 const opts = (over: Partial<DiffOptions> = {}): DiffOptions => ({
   target: 't',

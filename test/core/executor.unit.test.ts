@@ -8,6 +8,7 @@ import type { Change, DesiredObject } from '../../src/sdk/types.js';
 import { openSqliteStore } from '../../src/state/sqlite.js';
 import type { StateStore } from '../../src/state/store.js';
 import { ledgerTarget, readLedger } from '../support/ledger-target.js';
+import { CAN_ALL_BUT_REPLACE } from './fixtures.js';
 
 /** A tree: root r, 3 branches b0..b2, each with 4 leaves, each leaf with a person. */
 function desiredTree(): Map<string, DesiredObject> {
@@ -53,15 +54,7 @@ describe('executeTarget', () => {
   const plan = () =>
     diffTarget(desiredTree(), new Map(), {
       target: 't',
-      capabilities: {
-        create: true,
-        update: true,
-        move: true,
-        replace: false,
-        disable: true,
-        delete: true,
-        read: true,
-      },
+      capabilities: CAN_ALL_BUT_REPLACE,
       onRemove: { unit: 'delete', person: 'delete', position: 'delete' },
       fingerprint: (n, v) => `${n}:${String(v)}`,
       depthOf,

@@ -1,5 +1,17 @@
 /** Small hand-made organisations for unit tests of the core. */
 import type { Person, Position, SourceExport, Unit } from '../../src/model/schema.js';
+import type { Capabilities } from '../../src/sdk/connector.js';
+
+/** A target that can do everything but replace (it moves instead). */
+export const CAN_ALL_BUT_REPLACE: Capabilities = {
+  create: true,
+  update: true,
+  move: true,
+  replace: false,
+  disable: true,
+  delete: true,
+  read: true,
+};
 
 export const unit = (key: string, parentKey: string | null, extra: Partial<Unit> = {}): Unit => ({
   key,
