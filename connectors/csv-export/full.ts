@@ -10,6 +10,7 @@ import type { ConnectorContext, TargetSession } from '../../src/sdk/connector.js
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { Change, ChangeResult, CurrentObject, ObjectType } from '../../src/sdk/types.js';
 import { writeFileAtomic } from '../../src/util/atomic-file.js';
+import { ownValue, setOwn } from '../../src/util/collections.js';
 import { escapeCell, fromCell, toCell, unescapeCell } from './cells.js';
 import {
   type CsvExportConfig,
@@ -105,11 +106,11 @@ async function loadTable(cfg: CsvExportConfig, type: ObjectType, logger: Logger)
       key,
       parentKey: unescapeCell(cells[parentAt] ?? '') || null,
       active: unescapeCell(cells[activeAt] ?? '') !== 'false',
-      attrs: new Map(),
+      attrs: {},
     };
     for (const { name, at } of attrColumns) {
       const value = fromCell(cells[at] ?? '', tags.tag(key, name));
-      if (value !== undefined) row.attrs.set(name, value);
+      if (value !== undefined) setOwn(row.attrs, name, value);
     }
     table.set(key, row);
   }
@@ -148,14 +149,14 @@ async function writeTable(
   const file = fullFileName(cfg, type);
   const rows = [...table.values()];
   // Union of every object's attributes, sorted: the same data always gives the same columns.
-  const columns = [...new Set(rows.flatMap((r) => [...r.attrs.keys()]))].sort();
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r.attrs)))].sort();
   const csv = renderCsv(
     [...FULL_COLUMNS, ...columns],
     rows.map((r) => [
       escapeCell(r.key),
       escapeCell(r.parentKey ?? ''),
       r.active ? 'true' : 'false',
-      ...columns.map((c) => toCell(r.attrs.get(c))),
+      ...columns.map((c) => toCell(ownValue(r.attrs, c))),
     ]),
     cfg,
   );

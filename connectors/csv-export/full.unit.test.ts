@@ -244,6 +244,21 @@ describe('csv-export, full mode', () => {
     expect((await s.read!(['unit']))[0]?.attrs).toEqual({ level: '1', name: 'B' });
   });
 
+  it('keeps a column of any name as data, __proto__ and constructor included', async () => {
+    const s = await open();
+    await s.apply([create('unit', 'u1', null, { name: 'A' })], applyContext());
+    const path = join(dir, 'units.csv');
+    const text = await readFile(path, 'utf8');
+    await writeFile(
+      path,
+      text.replace('name\r\n', 'name;__proto__;constructor\r\n').replace(';A\r\n', ';A;x;\r\n'),
+    );
+    const [unit] = await s.read!(['unit']);
+    expect(Object.getPrototypeOf(unit?.attrs)).toBe(Object.prototype);
+    expect(Object.keys(unit?.attrs ?? {})).toEqual(['name', '__proto__', 'constructor']);
+    expect(Object.hasOwn(unit?.attrs ?? {}, '__proto__')).toBe(true);
+  });
+
   it('reads nothing from an empty directory, and fails loudly for a missing one', async () => {
     expect(await (await open()).read!(['unit', 'person', 'position'])).toEqual([]);
     const gone = await csvExportTarget.open(

@@ -4,14 +4,18 @@
  * file(s) into these tables, apply the change set in the order given, and write the result
  * back once, so a failure before the write leaves the files exactly as they were.
  */
-import type { AttrValue, Change, ChangeResult, CurrentObject, ObjectType } from '../../src/sdk/types.js';
+import type { Attrs, Change, ChangeResult, CurrentObject, ObjectType } from '../../src/sdk/types.js';
+import { setOwn } from '../../src/util/collections.js';
 
 export interface TableRow {
   key: string;
   parentKey: string | null;
   active: boolean;
-  /** A Map, not an object: attribute names come from configuration and may be anything. */
-  attrs: Map<string, AttrValue>;
+  /**
+   * Own properties only, set through setOwn(): names come from configuration or from a
+   * file's header and may be anything, `__proto__` included. Read them with ownValue().
+   */
+  attrs: Attrs;
 }
 
 /** Rows by key, in file order: existing rows keep their place, new ones are appended. */
@@ -32,19 +36,19 @@ const failed = (change: Change, errorKind: string, message: string): ChangeResul
 export function applyChange(table: ObjectTable, change: Change): ChangeResult {
   const row = table.get(change.key);
   const setAttrs = (target: TableRow) => {
-    for (const a of change.attrs) target.attrs.set(a.name, a.new);
+    for (const a of change.attrs) setOwn(target.attrs, a.name, a.new);
   };
   switch (change.action) {
     case 'create': {
       if (row) return failed(change, 'conflict', `${change.type} ${change.key} already exists`);
-      const created = { key: change.key, parentKey: change.parentKey, active: true, attrs: new Map() };
+      const created = { key: change.key, parentKey: change.parentKey, active: true, attrs: {} };
       setAttrs(created);
       table.set(change.key, created);
       return applied(change);
     }
     case 'replace': {
       // Delete + create in one step; the row keeps its place in the file.
-      const replaced = { key: change.key, parentKey: change.parentKey, active: true, attrs: new Map() };
+      const replaced = { key: change.key, parentKey: change.parentKey, active: true, attrs: {} };
       setAttrs(replaced);
       table.set(change.key, replaced);
       return applied(change);
@@ -95,15 +99,9 @@ export function applyBatch(
   });
 }
 
+/** The row as the engine sees it; the attributes are shared, not copied (read() hands out fresh tables). */
 export function toCurrentObject(type: ObjectType, row: TableRow): CurrentObject {
-  return {
-    type,
-    key: row.key,
-    parentKey: row.parentKey,
-    // fromEntries defines own properties, so even an attribute called __proto__ is data.
-    attrs: Object.fromEntries(row.attrs),
-    disabled: !row.active,
-  };
+  return { type, key: row.key, parentKey: row.parentKey, attrs: row.attrs, disabled: !row.active };
 }
 
 /** Types touched by at least one applied change: only their files are rewritten. */

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AttrValue } from '../../src/sdk/types.js';
-import { getOrCreate } from '../../src/util/collections.js';
+import { getOrCreate, ownValue } from '../../src/util/collections.js';
 import { tagOf, VALUE_TAGS, type ValueTag } from './cells.js';
 
 const Tag = z.enum(VALUE_TAGS);
@@ -33,7 +33,7 @@ export const csvDigest = (csvText: string): string =>
   createHash('sha256').update(csvText, 'utf8').digest('hex');
 
 export function buildSidecar(
-  rows: readonly { key: string; attrs: ReadonlyMap<string, AttrValue> }[],
+  rows: readonly { key: string; attrs: Readonly<Record<string, AttrValue>> }[],
   columns: readonly string[],
   csvText: string,
 ): TypesSidecar {
@@ -44,7 +44,7 @@ export function buildSidecar(
     exceptions: [],
   };
   for (const column of columns) {
-    const tags = rows.map((r) => tagOf(r.attrs.get(column)));
+    const tags = rows.map((r) => tagOf(ownValue(r.attrs, column)));
     const common = mostCommon(tags);
     sidecar.columns.push([column, common]);
     tags.forEach((tag, i) => {

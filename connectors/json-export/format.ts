@@ -4,12 +4,13 @@
  * nulls and lists as they are, so read() returns exactly what was written.
  */
 import { z } from 'zod';
-import { OBJECT_TYPES, type ObjectType } from '../../src/sdk/types.js';
+import { type Attrs, type AttrValue, OBJECT_TYPES, type ObjectType } from '../../src/sdk/types.js';
+import { setOwn } from '../../src/util/collections.js';
 import type { ObjectTable, TableRow } from '../csv-export/object-table.js';
 
 export const FORMAT_VERSION = 1;
 
-const AttrValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
+const AttrValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]);
 const Entry = z.strictObject({
   parentKey: z.string().nullable(),
   active: z.boolean(),
@@ -44,7 +45,9 @@ export function parseExport(json: unknown): Tables {
   for (const type of OBJECT_TYPES) {
     for (const [key, raw] of Object.entries(header.objects[type])) {
       const entry = Entry.parse(raw);
-      const attrs = new Map(Object.entries(entry.attrs).map(([name, v]) => [name, AttrValue.parse(v)]));
+      const attrs: Attrs = {};
+      for (const [name, v] of Object.entries(entry.attrs))
+        setOwn<AttrValue>(attrs, name, AttrValueSchema.parse(v));
       tables[type].set(key, { key, parentKey: entry.parentKey, active: entry.active, attrs });
     }
   }
@@ -57,7 +60,7 @@ export function renderExport(tables: Tables, generatedAt: Date): string {
     Object.fromEntries(
       [...table.values()].map((r: TableRow) => [
         r.key,
-        { parentKey: r.parentKey, active: r.active, attrs: Object.fromEntries(r.attrs) },
+        { parentKey: r.parentKey, active: r.active, attrs: r.attrs },
       ]),
     );
   const file = {

@@ -14,10 +14,26 @@ const Name = z
 export const RemovalPolicy = z.enum(['disable', 'delete', 'ignore']);
 export type RemovalPolicy = z.infer<typeof RemovalPolicy>;
 
+/**
+ * A target attribute name: `department`, `name.givenName`, a SCIM URN. Names that every
+ * JavaScript object already has (`constructor`, `toString`) are refused, so that desired
+ * attributes can live in plain objects without an inherited value posing as a set one.
+ */
+const AttributeName = z
+  .string()
+  .regex(/^[A-Za-z][\w.:-]*$/, 'must start with a letter and hold only letters, digits and _ . : -')
+  .refine((n) => !(n in Object.prototype), 'is a name every JavaScript object has; choose another');
+
 export const ObjectMapping = z
   .object({
     /** attribute name -> expression (see src/mapping/expression.ts). */
-    attributes: z.record(z.string().min(1), z.string()),
+    // zod drops a `__proto__` key from records without a word, so it is refused first.
+    attributes: z
+      .custom<Record<string, unknown>>(
+        (v) => typeof v !== 'object' || v === null || !Object.hasOwn(v, '__proto__'),
+        '__proto__ is a name every JavaScript object has; choose another',
+      )
+      .pipe(z.record(AttributeName, z.string())),
     /** Attributes to mask in plans and logs even if they read no sensitive field. */
     sensitive: z.array(z.string()).default([]),
   })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ObjectMapping } from '../../src/config/schema.js';
 import { buildDesired, compileMapping } from '../../src/mapping/desired.js';
 import { compileExpression, toAscii } from '../../src/mapping/expression.js';
 import { validateExport } from '../../src/validate/snapshot.js';
@@ -44,6 +45,20 @@ describe('attribute expressions', () => {
     ]) {
       expect(() => compileExpression(bad, (p) => p.startsWith('p.')), bad).toThrow();
     }
+  });
+
+  it('refuses target attribute names that every object already has, or that are not names', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', '1st', 'a b', '']) {
+      const r = ObjectMapping.safeParse({ attributes: { [name]: 'x' } });
+      expect(r.success, name).toBe(false);
+    }
+    const ok = [
+      'department',
+      'name.givenName',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
+    ];
+    for (const name of ok)
+      expect(ObjectMapping.safeParse({ attributes: { [name]: 'x' } }).success, name).toBe(true);
   });
 
   it('cannot reach outside the data it is given', () => {
