@@ -25,6 +25,7 @@ import {
   type CommonOptions,
   collect,
   out,
+  phase,
   progress,
   recordedRun,
   resolveAsOf,
@@ -62,8 +63,14 @@ async function planFrom(
   flags: PlanFlags,
   asOf: string,
 ): Promise<PlanOutcome & { snap: LoadedSnapshot }> {
-  const snap = await loadSnapshot(engine, asOf, { acceptShrink: flags.acceptShrink ?? false });
-  const outcome = await makePlan(engine, snap, { only: flags.target, approve: new Set(flags.approve) });
+  const snap = await phase(
+    'reading and validating the HR export',
+    () => loadSnapshot(engine, asOf, { acceptShrink: flags.acceptShrink ?? false }),
+    (s) => `${s.counts.units} units, ${s.counts.persons} persons, ${s.counts.positions} positions`,
+  );
+  const outcome = await phase('planning', () =>
+    makePlan(engine, snap, { only: flags.target, approve: new Set(flags.approve) }),
+  );
   return { ...outcome, snap };
 }
 
