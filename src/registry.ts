@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { adTarget } from '../connectors/ad/index.js';
 import { csvExportTarget } from '../connectors/csv-export/index.js';
 import { csvHrSource } from '../connectors/csv-hr/index.js';
 import { jsonExportTarget } from '../connectors/json-export/index.js';
@@ -19,6 +20,7 @@ export const BUILT_IN: readonly AnyConnector[] = [
   jsonHrSource,
   csvExportTarget,
   jsonExportTarget,
+  adTarget,
 ];
 
 const registry = new Map<string, AnyConnector>(BUILT_IN.map((c) => [c.name, c]));

@@ -16,7 +16,7 @@ import type { TargetSession } from '../sdk/connector.js';
 import type { Change, CurrentObject, DesiredObject } from '../sdk/types.js';
 import type { StoredObject } from '../state/store.js';
 import type { Engine } from './context.js';
-import { loadCurrent } from './current.js';
+import { loadCurrent, objectId } from './current.js';
 import type { LoadedSnapshot } from './snapshot.js';
 
 export interface TargetWork {
@@ -44,10 +44,21 @@ export interface PlanOptions {
 export async function openTarget(engine: Engine, t: LoadedTarget): Promise<TargetSession> {
   const workDir = join(engine.loaded.config.workDir, 'targets', t.config.name);
   mkdirSync(workDir, { recursive: true });
+  const attributes = Object.fromEntries(
+    Object.entries(t.mappings).map(([type, m]) => [type, m.attributes.map(([name]) => name)]),
+  );
   return t.connector.open(t.connectorConfig, {
     instance: t.config.name,
     logger: engine.logger.child({ target: t.config.name }),
     workDir,
+    attributes,
+    links: async () =>
+      new Map(
+        (await engine.store.loadObjects(t.config.name)).map((o) => [
+          objectId(o.type, o.key),
+          { targetId: o.targetId, disabled: o.disabled },
+        ]),
+      ),
   });
 }
 
@@ -77,6 +88,7 @@ async function planTarget(
   const changes = diffTarget(desired, current, {
     target: name,
     capabilities: t.connector.capabilities,
+    textValues: t.connector.textValues ?? false,
     onRemove: t.onRemove,
     fingerprint: engine.fingerprint,
     depthOf: (_type, key) => snap.snapshot.depth.get(key) ?? 0,

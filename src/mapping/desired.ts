@@ -220,14 +220,13 @@ export function buildDesired(
       const unitKey = view.landing(best.unitKey)!;
       if (mappings.person) {
         const { roots } = mappings.person;
-        const scope = {
-          person,
-          position: best,
-          unit: roots.has('unit') ? unitView(unitKey) : null,
-          // From the person's own HR unit: a team leader on a skipped unit type still counts.
-          manager: roots.has('manager') ? managerFor(best.unitKey, personKey) : null,
-        };
-        emit('person', personKey, hasUnits ? unitKey : null, scope, hasUnits ? [`unit:${unitKey}`] : []);
+        // From the person's own HR unit: a team leader on a skipped unit type still counts.
+        const manager = roots.has('manager') ? managerFor(best.unitKey, personKey) : null;
+        const scope = { person, position: best, unit: roots.has('unit') ? unitView(unitKey) : null, manager };
+        const deps = hasUnits ? [`unit:${unitKey}`] : [];
+        // A target that links a person to their manager (AD's manager DN) needs the manager first.
+        if (manager) deps.push(`person:${manager['key'] as string}`);
+        emit('person', personKey, hasUnits ? unitKey : null, scope, deps);
       }
       if (mappings.position) {
         for (const pos of list) {

@@ -28,6 +28,8 @@ export interface DiffOptions {
   depthOf: (type: ObjectType, key: string) => number;
   /** Objects (`type:key`) to leave as they are though HR lacks them: quarantined records. */
   held?: ReadonlySet<string>;
+  /** The target keeps values as text: compare them as text (see sameText). */
+  textValues?: boolean;
   /** Human label of a desired or current object, when one is known. */
   labelOf?: (obj: DesiredObject | CurrentObject) => string | undefined;
 }
@@ -49,9 +51,27 @@ export function sameValue(a: AttrValue | undefined, b: AttrValue | undefined): b
   return a === b;
 }
 
+/**
+ * The same, for a target that keeps every value as text (a directory): 1 and '1' agree,
+ * and a multi-valued attribute is a set, whatever order the server returns it in.
+ */
+export function sameText(a: AttrValue | undefined, b: AttrValue | undefined): boolean {
+  if (a === b) return true;
+  if (isEmpty(a) || isEmpty(b)) return isEmpty(a) && isEmpty(b);
+  const text = (v: AttrValue | undefined) =>
+    Array.isArray(v) ? (v.length === 1 ? v[0] : [...v].sort().join('\u0000')) : String(v);
+  return text(a) === text(b);
+}
+
 /** Whether the attribute differs from what the target holds (or was last given). */
-function differs(name: string, value: AttrValue, current: CurrentObject, fp: Fingerprinter): boolean {
-  if (current.attrs) return !sameValue(current.attrs[name], value);
+function differs(
+  name: string,
+  value: AttrValue,
+  current: CurrentObject,
+  fp: Fingerprinter,
+  asText: boolean,
+): boolean {
+  if (current.attrs) return !(asText ? sameText : sameValue)(current.attrs[name], value);
   const known = current.fingerprints?.[name];
   // Unknown old value: only its fingerprint was kept. A never-applied empty value is no change.
   if (known === undefined) return !isEmpty(value);
@@ -62,11 +82,12 @@ function attrChanges(
   desired: DesiredObject,
   current: CurrentObject | undefined,
   fp: Fingerprinter,
+  asText = false,
 ): AttrChange[] {
   const out: AttrChange[] = [];
   for (const name in desired.attrs) {
     const value = desired.attrs[name]!;
-    if (current ? !differs(name, value, current, fp) : isEmpty(value)) continue;
+    if (current ? !differs(name, value, current, fp, asText) : isEmpty(value)) continue;
     const change: AttrChange = { name, new: value };
     if (current?.attrs) change.old = current.attrs[name] ?? null;
     if (desired.sensitive.includes(name)) change.sensitive = true;
@@ -76,9 +97,15 @@ function attrChanges(
 }
 
 /** The common nightly case, checked without allocating: nothing about the object changed. */
-function unchanged(d: DesiredObject, c: CurrentObject, fp: Fingerprinter, tracksParent: boolean): boolean {
+function unchanged(
+  d: DesiredObject,
+  c: CurrentObject,
+  fp: Fingerprinter,
+  tracksParent: boolean,
+  asText: boolean,
+): boolean {
   if (c.disabled || (tracksParent && c.parentKey !== d.parentKey)) return false;
-  for (const name in d.attrs) if (differs(name, d.attrs[name]!, c, fp)) return false;
+  for (const name in d.attrs) if (differs(name, d.attrs[name]!, c, fp, asText)) return false;
   return true;
 }
 
@@ -102,10 +129,11 @@ export function diffTarget(
   // Only operations the target declared are planned. One that can neither move nor replace
   // has no notion of where an object sits, so parent changes are not changes for it.
   const tracksParent = caps.move || caps.replace;
+  const asText = opts.textValues ?? false;
   for (const [id, d] of desired) {
     const c = current.get(id);
-    if (c && unchanged(d, c, opts.fingerprint, tracksParent)) continue;
-    const attrs = attrChanges(d, c, opts.fingerprint);
+    if (c && unchanged(d, c, opts.fingerprint, tracksParent, asText)) continue;
+    const attrs = attrChanges(d, c, opts.fingerprint, asText);
     const base = {
       id: idOf(d.type, d.key),
       type: d.type,
@@ -213,10 +241,32 @@ export function orderChanges(
     currentDepth.set(key, d);
     return d;
   };
+  // Within a type, a change that depends on another of the same type (a person on their
+  // manager) ranks after it: its rank is the length of that chain of dependencies in this
+  // change set. A cycle (odd HR data) is cut where it closes, so ranks always exist.
+  const chain = new Map<Change, number>();
+  const chainOf = (c: Change, visiting: Set<Change>): number => {
+    const known = chain.get(c);
+    if (known !== undefined) return known;
+    if (visiting.has(c)) return 0;
+    visiting.add(c);
+    let n = 0;
+    for (const d of dependsOn.get(c) ?? []) {
+      const dep = byObject.get(d);
+      if (dep && dep.type === c.type && !isRemoval(dep)) n = Math.max(n, 1 + chainOf(dep, visiting));
+    }
+    visiting.delete(c);
+    chain.set(c, Math.min(n, 999));
+    return chain.get(c)!;
+  };
   // Sort keys computed once per change and carried beside it: type, then depth, then key.
+  const rank = new Map<Change, number>();
   const rankOf = (c: Change) => {
-    if (c.type !== 'unit') return TYPE_ORDER[c.type] * 1000;
-    return TYPE_ORDER.unit * 1000 + (isRemoval(c) ? depthInCurrent(c.key) : depthOf('unit', c.key));
+    let r: number;
+    if (c.type !== 'unit') r = TYPE_ORDER[c.type] * 1000 + (isRemoval(c) ? 0 : chainOf(c, new Set()));
+    else r = TYPE_ORDER.unit * 1000 + (isRemoval(c) ? depthInCurrent(c.key) : depthOf('unit', c.key));
+    rank.set(c, r);
+    return r;
   };
   const sorted = (list: Change[], direction: 1 | -1) =>
     list
@@ -235,6 +285,8 @@ export function orderChanges(
     let after: string[] = NOTHING;
     const wait = (dep: Change | undefined) => {
       if (!dep || isRemoval(dep)) return;
+      // Only what ranks earlier: a dependency cut from a cycle is not waited for.
+      if (dep.type === c.type && rank.get(dep)! >= rank.get(c)!) return;
       if (after === NOTHING) after = [dep.id];
       else if (!after.includes(dep.id)) after.push(dep.id);
     };

@@ -34,6 +34,24 @@ export interface ConnectorContext {
   workDir: string;
 }
 
+/** What orgsync last recorded for one object in a target: its id there, and whether it disabled it. */
+export interface Link {
+  targetId: string | null;
+  disabled: boolean;
+}
+
+/** What a target session gets besides the connector context: engine knowledge of this target. */
+export interface TargetContext extends ConnectorContext {
+  /** Attribute names the target's mapping sets, per object type: what read() must return. */
+  attributes?: Partial<Record<ObjectType, readonly string[]>>;
+  /**
+   * What orgsync recorded for each object it applied (`type:key` -> link), from the state
+   * store: a connector that reads its target uses it to find objects by their durable id
+   * (a GUID) after someone renamed them, and to tell its own disables from an admin's.
+   */
+  links?(): Promise<ReadonlyMap<string, Link>>;
+}
+
 export interface SourceContext extends ConnectorContext {
   /** Turns a CPR number into the person key used everywhere else (keyed hash). */
   pseudonymize(cpr: string): string;
@@ -84,7 +102,9 @@ export interface TargetConnector<C = unknown> {
    * transactions), and the connector must apply it in the order given.
    */
   batch: 1 | 'all';
-  open(config: C, ctx: ConnectorContext): TargetSession | Promise<TargetSession>;
+  /** The target stores every value as text (LDAP): 1 and '1' are the same value to it. */
+  textValues?: boolean;
+  open(config: C, ctx: TargetContext): TargetSession | Promise<TargetSession>;
 }
 
 export interface SourceSession {

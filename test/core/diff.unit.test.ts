@@ -53,6 +53,32 @@ describe('diffTarget', () => {
     expect(changes[3]!.after).toEqual(['t:unit:3']);
   });
 
+  it('creates a manager before the people who report to them, and cuts a cycle instead of hanging', () => {
+    const desired = new Map([
+      d('person', 'a', null, {}, ['person:m']),
+      d('person', 'm', null, {}, ['person:top']),
+      d('person', 'top', null, {}, []),
+      d('person', 'x', null, {}, ['person:y']),
+      d('person', 'y', null, {}, ['person:x']),
+    ]);
+    const changes = diffTarget(desired, new Map(), opts());
+    const at = (key: string) => changes.findIndex((ch) => ch.key === key);
+    expect(at('top')).toBeLessThan(at('m'));
+    expect(at('m')).toBeLessThan(at('a'));
+    expect(changes[at('a')]!.after).toEqual(['t:person:m']);
+    // x and y wait for each other in HR's data: exactly one of them waits, so both get done.
+    const waits = [changes[at('x')]!.after, changes[at('y')]!.after].filter((a) => a.length > 0);
+    expect(waits).toHaveLength(1);
+  });
+
+  it('compares values as text for a target that keeps text', () => {
+    const desired = new Map([d('person', 'p', null, { n: 1, t: true, l: ['b', 'a'], one: ['x'] })]);
+    const current = new Map([c('person', 'p', null, { n: '1', t: 'TRUE', l: ['a', 'b'], one: 'x' })]);
+    const changes = diffTarget(desired, current, opts({ textValues: true }));
+    expect(changes.map((ch) => ch.attrs.map((a) => a.name))).toEqual([['t']]);
+    expect(diffTarget(desired, current, opts())).toHaveLength(1);
+  });
+
   it('updates only the attributes that differ and treats empty, null and missing alike', () => {
     const desired = new Map([d('unit', '1', null, { n: 'new', e: '', same: 'x' })]);
     const current = new Map([c('unit', '1', null, { n: 'old', e: null, same: 'x', extra: 'kept' })]);

@@ -108,7 +108,8 @@ describe('buildDesired', () => {
     expect(d.get('person:pb')).toMatchObject({
       parentKey: '4',
       attrs: { unit: '4', boss: 'pa' },
-      dependsOn: ['unit:4'],
+      // ...and waits for pa's account when both are created in one run (AD's manager DN).
+      dependsOn: ['unit:4', 'person:pa'],
     });
     // A manager is not their own manager: pa's manager is looked for above unit 2.
     expect(d.get('person:pa')!.attrs['boss']).toBeNull();

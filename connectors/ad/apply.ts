@@ -1,0 +1,340 @@
+/**
+ * One change, as LDAP operations. Only the attributes the change carries are written
+ * (the engine sends only what differs). Units are OUs named by their `ou` attribute;
+ * persons are accounts. DNs are always built with dn.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConnectorError } from '../../src/sdk/errors.js';
+import type { AttrChange, AttrValue, Change, ChangeResult } from '../../src/sdk/types.js';
+import type { AdConfig } from './config.js';
+import type { Directory, LdapValues } from './directory.js';
+import { childDn, firstValue, parentDn } from './dn.js';
+import { guidOf, UAC_DISABLED } from './entries.js';
+import { eq } from './filter.js';
+import type { Placed, Placement } from './placement.js';
+import { UNIT_MARK } from './read.js';
+import { generateSam } from './sam.js';
+
+/** RDN values longer than this are refused by AD (the `ou` and `cn` range upper). */
+const RDN_MAX = 64;
+const UAC_NORMAL_ACCOUNT = 0x200;
+
+export interface ApplyState {
+  dir: Directory;
+  cfg: AdConfig;
+  placement: Placement;
+  accountNames: Set<string>;
+}
+
+const applied = (change: Change, targetId?: string): ChangeResult => ({
+  changeId: change.id,
+  status: 'applied',
+  ...(targetId ? { targetId } : {}),
+});
+
+/** A value as LDAP holds it: text, several values for a list, none for empty. */
+function toLdap(value: AttrValue): LdapValues {
+  if (value === null || value === '') return [];
+  if (Array.isArray(value)) return value.filter((v) => v !== '');
+  return [String(value)];
+}
+
+export async function applyAdChange(s: ApplyState, change: Change): Promise<ChangeResult> {
+  if (change.type === 'unit') return applyUnit(s, change);
+  if (change.type === 'person') return applyPerson(s, change);
+  throw new ConnectorError('invalid-config', 'the ad target takes units and persons, not positions');
+}
+
+// ---- values ----------------------------------------------------------------------------
+
+/**
+ * The LDAP form of the changed attributes, with references (manager) turned from keys into
+ * the DNs they name. A reference to an object AD does not hold is left out and reported.
+ */
+function ldapAttributes(
+  s: ApplyState,
+  attrs: readonly AttrChange[],
+  skip: ReadonlySet<string>,
+): { values: Record<string, LdapValues>; missing: string[] } {
+  const values: Record<string, LdapValues> = {};
+  const missing: string[] = [];
+  for (const a of attrs) {
+    if (skip.has(a.name)) continue;
+    const refType = s.cfg.references[a.name];
+    if (refType && typeof a.new === 'string' && a.new !== '') {
+      const target = (refType === 'unit' ? s.placement.units : s.placement.persons).get(a.new);
+      if (!target) {
+        missing.push(`${a.name} (${refType} ${a.new} has no object in AD)`);
+        continue;
+      }
+      values[a.name] = [target.dn];
+    } else values[a.name] = toLdap(a.new);
+  }
+  return { values, missing };
+}
+
+/** Applied, or failed naming the references that could not be set (the rest was written). */
+function resultWith(change: Change, missing: string[], targetId?: string): ChangeResult {
+  if (missing.length === 0) return applied(change, targetId);
+  return {
+    changeId: change.id,
+    status: 'failed',
+    errorKind: 'not-found',
+    message: `written, except ${missing.join('; ')}`,
+    ...(targetId ? { targetId } : {}),
+  };
+}
+
+const newValue = (change: Change, name: string): AttrValue | undefined =>
+  change.attrs.find((a) => a.name === name)?.new;
+
+/** Where children of a unit go: its OU, or the configured base for the top. */
+function containerOf(s: ApplyState, unitKey: string | null, what: string): string {
+  if (unitKey === null) {
+    const base = s.cfg.units.base ?? s.cfg.persons.create.ou;
+    if (!base) throw new ConnectorError('invalid-config', `${what}: no OU is configured for it`);
+    return base;
+  }
+  const unit = s.placement.units.get(unitKey);
+  if (!unit) throw new ConnectorError('not-found', `${what}: unit ${unitKey} has no OU in AD yet`);
+  return unit.dn;
+}
+
+/**
+ * Creates or renames an entry under `parent`, trying the plain name first and, when a
+ * sibling already has it, the name with the object's key in brackets.
+ */
+async function placeUnder(
+  rdnType: 'OU' | 'CN',
+  name: string,
+  key: string,
+  parent: string,
+  write: (dn: string) => Promise<void>,
+): Promise<string> {
+  const plain = name.slice(0, RDN_MAX);
+  const suffix = ` (${key})`;
+  const candidates = [plain, `${name.slice(0, RDN_MAX - suffix.length)}${suffix}`];
+  for (const [i, value] of candidates.entries()) {
+    const dn = childDn(rdnType, value, parent);
+    try {
+      await write(dn);
+      return dn;
+    } catch (e) {
+      if (!(e instanceof ConnectorError && e.kind === 'conflict') || i === candidates.length - 1) throw e;
+    }
+  }
+  throw new ConnectorError('conflict', `no free name for ${key} under ${parent}`);
+}
+
+/** The entry's GUID, read back after a create (the durable link). */
+async function guidAt(s: ApplyState, dn: string): Promise<string> {
+  const [entry] = await s.dir.search(dn, '(objectClass=*)', ['objectGUID'], 'base');
+  const guid = entry ? guidOf(entry) : undefined;
+  if (!guid) throw new ConnectorError('transient', `created ${dn} but cannot read its objectGUID yet`);
+  return guid;
+}
+
+// ---- units -----------------------------------------------------------------------------
+
+async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
+  const what = `unit ${change.key}`;
+  if (s.cfg.units.mode !== 'ou-tree')
+    throw new ConnectorError(
+      'invalid-config',
+      `${what}: units.mode is none; do not map units for this target`,
+    );
+  const placed = s.placement.units.get(change.key);
+  switch (change.action) {
+    case 'create': {
+      if (placed) return updateUnit(s, change, placed); // created by an interrupted run
+      const name = String(newValue(change, 'ou') ?? change.key);
+      const { values, missing } = ldapAttributes(s, change.attrs, new Set(['ou']));
+      const attributes: Record<string, LdapValues> = {
+        objectClass: ['top', 'organizationalUnit'],
+        [s.cfg.units.anchorAttribute]: [`${UNIT_MARK}${change.key}`],
+      };
+      for (const [k, v] of Object.entries(values)) if (v.length > 0) attributes[k] = v;
+      const dn = await placeUnder('OU', name, change.key, containerOf(s, change.parentKey, what), (dn) =>
+        s.dir.add(dn, attributes),
+      );
+      const guid = await guidAt(s, dn);
+      s.placement.setUnit({ key: change.key, guid, dn });
+      return resultWith(change, missing, guid);
+    }
+    case 'update':
+    case 'move':
+    case 'replace':
+      if (!placed) throw new ConnectorError('not-found', `${what} has no OU in AD`);
+      return updateUnit(s, change, placed);
+    case 'disable':
+      // An OU cannot be disabled: a closed unit's OU stays as it is (read() keeps it closed).
+      return applied(change, placed?.guid);
+    case 'delete': {
+      if (!placed) return applied(change); // already gone
+      try {
+        await s.dir.remove(placed.dn);
+      } catch (e) {
+        if (e instanceof ConnectorError && e.kind === 'not-found') return applied(change);
+        if (e instanceof ConnectorError && e.kind === 'conflict')
+          throw new ConnectorError(
+            'conflict',
+            `${what}: OU ${placed.dn} still holds objects orgsync does not manage; move them out, or set onRemove.unit to ignore`,
+          );
+        throw e;
+      }
+      s.placement.forget('unit', change.key);
+      return applied(change);
+    }
+  }
+}
+
+async function updateUnit(s: ApplyState, change: Change, placed: Placed): Promise<ChangeResult> {
+  const what = `unit ${change.key}`;
+  const { values, missing } = ldapAttributes(s, change.attrs, new Set(['ou']));
+  let dn = placed.dn;
+  const name = newValue(change, 'ou');
+  const moving = change.action === 'move' || change.action === 'replace' || change.action === 'create';
+  if (name !== undefined || moving) {
+    const parent = moving ? containerOf(s, change.parentKey, what) : parentDn(dn);
+    const rdn = name === undefined ? firstValue(dn) : String(name);
+    const oldDn = dn;
+    dn = await placeUnder('OU', rdn, change.key, parent, (to) =>
+      to.toLowerCase() === oldDn.toLowerCase() ? Promise.resolve() : s.dir.rename(oldDn, to),
+    );
+    s.placement.setUnit({ ...placed, dn });
+    s.placement.moved(oldDn, dn);
+  }
+  await s.dir.replace(dn, values);
+  return resultWith(change, missing, placed.guid);
+}
+
+// ---- persons ---------------------------------------------------------------------------
+
+async function applyPerson(s: ApplyState, change: Change): Promise<ChangeResult> {
+  const what = `person ${change.key}`;
+  let placed = s.placement.persons.get(change.key);
+  switch (change.action) {
+    case 'create': {
+      placed ??= await adoptByAnchor(s, change.key);
+      if (placed) return updatePerson(s, change, placed);
+      if (!s.cfg.persons.create.enabled)
+        throw new ConnectorError(
+          'not-found',
+          `${what} has no account with ${s.cfg.persons.anchorAttribute} set to its key, and persons.create is off`,
+        );
+      return createAccount(s, change);
+    }
+    case 'update':
+    case 'move':
+    case 'replace':
+      placed ??= await adoptByAnchor(s, change.key);
+      if (!placed) throw new ConnectorError('not-found', `${what} has no account in AD`);
+      return updatePerson(s, change, placed);
+    case 'disable': {
+      if (!placed) return applied(change);
+      const uac = placed.userAccountControl | UAC_DISABLED;
+      await s.dir.replace(placed.dn, { userAccountControl: [String(uac)] });
+      let dn = placed.dn;
+      if (s.cfg.persons.disabledOu) {
+        const to = childDn('CN', firstValue(dn), s.cfg.persons.disabledOu);
+        if (to.toLowerCase() !== dn.toLowerCase()) await s.dir.rename(dn, to);
+        dn = to;
+      }
+      s.placement.setPerson({ ...placed, dn, userAccountControl: uac });
+      return applied(change, placed.guid);
+    }
+    case 'delete': {
+      if (!placed) return applied(change);
+      await s.dir.remove(placed.dn).catch((e: unknown) => {
+        if (!(e instanceof ConnectorError && e.kind === 'not-found')) throw e;
+      });
+      s.placement.forget('person', change.key);
+      return applied(change);
+    }
+  }
+}
+
+/** An account someone made for this person since the run read AD (or a run that died after creating it). */
+async function adoptByAnchor(s: ApplyState, key: string) {
+  const base = s.cfg.persons.searchBase ?? s.cfg.baseDn;
+  const [entry] = await s.dir.search(base, eq(s.cfg.persons.anchorAttribute, key), [
+    'objectGUID',
+    'userAccountControl',
+  ]);
+  const guid = entry ? guidOf(entry) : undefined;
+  if (!entry || !guid) return undefined;
+  const uac = Number((entry['userAccountControl'] as string | undefined) ?? UAC_NORMAL_ACCOUNT);
+  const placed = { key, guid, dn: entry.dn, userAccountControl: uac };
+  s.placement.setPerson(placed);
+  return placed;
+}
+
+async function updatePerson(
+  s: ApplyState,
+  change: Change,
+  placed: NonNullable<ReturnType<Placement['persons']['get']>>,
+): Promise<ChangeResult> {
+  const what = `person ${change.key}`;
+  const { values, missing } = ldapAttributes(s, change.attrs, new Set(['cn']));
+  let dn = placed.dn;
+  let uac = placed.userAccountControl;
+  if (change.enable && (uac & UAC_DISABLED) !== 0) {
+    uac &= ~UAC_DISABLED; // every other bit as it was
+    values['userAccountControl'] = [String(uac)];
+  }
+  const cn = newValue(change, 'cn');
+  const moving = (change.action === 'move' || change.action === 'replace') && s.cfg.units.mode === 'ou-tree';
+  if (cn !== undefined || moving) {
+    const parent = moving ? containerOf(s, change.parentKey, what) : parentDn(dn);
+    const oldDn = dn;
+    dn = await placeUnder('CN', cn === undefined ? firstValue(dn) : String(cn), change.key, parent, (to) =>
+      to.toLowerCase() === oldDn.toLowerCase() ? Promise.resolve() : s.dir.rename(oldDn, to),
+    );
+  }
+  await s.dir.replace(dn, values);
+  s.placement.setPerson({ ...placed, dn, userAccountControl: uac });
+  return resultWith(change, missing, placed.guid);
+}
+
+async function createAccount(s: ApplyState, change: Change): Promise<ChangeResult> {
+  const what = `person ${change.key}`;
+  const create = s.cfg.persons.create;
+  const container =
+    s.cfg.units.mode === 'ou-tree' && change.parentKey !== null
+      ? containerOf(s, change.parentKey, what)
+      : (create.ou ?? containerOf(s, null, what));
+  const text = (name: string) => {
+    const v = newValue(change, name);
+    return v === undefined || v === null ? '' : String(v);
+  };
+  const given = text('givenName');
+  const surname = text('sn');
+  const { values, missing } = ldapAttributes(s, change.attrs, new Set(['cn']));
+  const sam = generateSam(
+    { givenName: given, surname, key: change.key },
+    { pattern: create.samPattern, taken: (n) => s.accountNames.has(n) },
+  );
+  s.accountNames.add(sam);
+  const enabled = create.enableNewAccounts;
+  const uac = UAC_NORMAL_ACCOUNT | (enabled ? 0 : UAC_DISABLED);
+  const attributes: Record<string, LdapValues> = {
+    objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+    sAMAccountName: [sam],
+    [s.cfg.persons.anchorAttribute]: [change.key],
+    userAccountControl: [String(uac)],
+  };
+  if (create.upnSuffix) attributes['userPrincipalName'] = [`${sam}@${create.upnSuffix}`];
+  if (enabled) {
+    // A long random password nobody knows, to be reset by whoever hands the account out;
+    // AD takes it only as UTF-16LE in quotes, and only over an encrypted connection.
+    const password = `"${randomBytes(24).toString('base64')}aA1!"`;
+    attributes['unicodePwd'] = [Buffer.from(password, 'utf16le')];
+    attributes['pwdLastSet'] = ['0'];
+  }
+  for (const [k, v] of Object.entries(values)) if (v.length > 0) attributes[k] = v;
+  const cn = text('cn') || text('displayName') || [given, surname].filter(Boolean).join(' ') || sam;
+  const dn = await placeUnder('CN', cn, change.key, container, (dn) => s.dir.add(dn, attributes));
+  const guid = await guidAt(s, dn);
+  s.placement.setPerson({ key: change.key, guid, dn, userAccountControl: uac });
+  return resultWith(change, missing, guid);
+}

@@ -1,0 +1,159 @@
+/**
+ * Reading AD once per run: orgsync's OUs (marked by the unit anchor attribute) and the
+ * accounts under the search base, with the attributes the mapping sets. Accounts are
+ * tied to persons by objectGUID when orgsync linked them before (so an account renamed
+ * or moved by hand is still found), else by the anchor attribute (adopting an account
+ * that IT created before HR's data arrived).
+ */
+import type { Entry } from 'ldapts';
+import type { Link } from '../../src/sdk/connector.js';
+import type { AttrValue, CurrentObject } from '../../src/sdk/types.js';
+import { setOwn } from '../../src/util/collections.js';
+import type { AdConfig } from './config.js';
+import type { Directory } from './directory.js';
+import { firstValue, parentDn } from './dn.js';
+import { first, guidOf, UAC_DISABLED, values } from './entries.js';
+import { and, eq } from './filter.js';
+import { Placement } from './placement.js';
+
+/** The unit anchor's value: orgsync's own mark, so that no one else's OU is taken for a unit. */
+export const UNIT_MARK = 'orgsync:';
+/** An OU whose name another sibling already had gets the unit key in brackets. */
+export const stripKeySuffix = (ou: string, key: string): string =>
+  ou.endsWith(` (${key})`) ? ou.slice(0, -` (${key})`.length) : ou;
+
+export interface DirectoryState {
+  placement: Placement;
+  /** Every sAMAccountName under the search base, lower-cased: new ones must differ. */
+  accountNames: Set<string>;
+  objects: CurrentObject[];
+}
+
+export interface ReadOptions {
+  unitAttributes: readonly string[];
+  personAttributes: readonly string[];
+  links: ReadonlyMap<string, Link>;
+}
+
+export async function readDirectory(
+  dir: Directory,
+  cfg: AdConfig,
+  opts: ReadOptions,
+): Promise<DirectoryState> {
+  const placement = new Placement();
+  const objects: CurrentObject[] = [];
+  const unitEntries =
+    cfg.units.mode === 'ou-tree' && cfg.units.base
+      ? await dir.search(
+          cfg.units.base,
+          and(eq('objectClass', 'organizationalUnit'), `(${cfg.units.anchorAttribute}=${UNIT_MARK}*)`),
+          ['objectGUID', 'ou', cfg.units.anchorAttribute, ...opts.unitAttributes],
+        )
+      : [];
+  for (const e of unitEntries) {
+    const key = first(e, cfg.units.anchorAttribute)!.slice(UNIT_MARK.length);
+    const guid = guidOf(e);
+    if (key === '' || !guid) continue;
+    placement.setUnit({ key, guid, dn: e.dn });
+  }
+
+  const base = cfg.persons.searchBase ?? cfg.baseDn;
+  const accountEntries = await dir.search(
+    base,
+    and(eq('objectCategory', 'person'), eq('objectClass', 'user')),
+    [
+      'objectGUID',
+      'sAMAccountName',
+      'userAccountControl',
+      cfg.persons.anchorAttribute,
+      ...opts.personAttributes,
+    ],
+  );
+  const accountNames = new Set<string>();
+  const keyOfGuid = new Map<string, string>();
+  for (const [id, link] of opts.links) {
+    if (id.startsWith('person:') && link.targetId) keyOfGuid.set(link.targetId, id.slice('person:'.length));
+  }
+  // Linked accounts first: a link wins over an anchor value someone typed on another account.
+  const ordered = [...accountEntries].sort(
+    (a, b) => Number(keyOfGuid.has(guidOf(b) ?? '')) - Number(keyOfGuid.has(guidOf(a) ?? '')),
+  );
+  const accounts: Entry[] = [];
+  for (const e of ordered) {
+    const sam = first(e, 'sAMAccountName');
+    if (sam) accountNames.add(sam.toLowerCase());
+    const guid = guidOf(e);
+    if (!guid) continue;
+    const key = keyOfGuid.get(guid) ?? first(e, cfg.persons.anchorAttribute);
+    if (!key || placement.persons.has(key)) continue;
+    placement.setPerson({
+      key,
+      guid,
+      dn: e.dn,
+      userAccountControl: Number(first(e, 'userAccountControl') ?? 512),
+    });
+    accounts.push(e);
+  }
+
+  const refs = (e: Entry, names: readonly string[]) => attrsOf(e, names, cfg, placement);
+  for (const e of unitEntries) {
+    const key = first(e, cfg.units.anchorAttribute)!.slice(UNIT_MARK.length);
+    const attrs = refs(e, opts.unitAttributes);
+    if (typeof attrs['ou'] === 'string') attrs['ou'] = stripKeySuffix(attrs['ou'], key);
+    objects.push({
+      type: 'unit',
+      key,
+      targetId: guidOf(e) ?? null,
+      parentKey: unitAbove(e.dn, placement),
+      attrs,
+      // OUs cannot be disabled: a closed unit's OU is left as it is, and stays closed.
+      disabled: opts.links.get(`unit:${key}`)?.disabled === true,
+    });
+  }
+  for (const e of accounts) {
+    const guid = guidOf(e)!;
+    const key = keyOfGuid.get(guid) ?? first(e, cfg.persons.anchorAttribute)!;
+    const uac = placement.persons.get(key)!.userAccountControl;
+    objects.push({
+      type: 'person',
+      key,
+      targetId: guid,
+      parentKey: cfg.units.mode === 'ou-tree' ? unitAbove(e.dn, placement) : null,
+      attrs: refs(e, opts.personAttributes),
+      // Only a disable orgsync made counts: an account IT disabled (a new hire waiting for
+      // a password, a locked account) is not orgsync's to enable again.
+      disabled: (uac & UAC_DISABLED) !== 0 && opts.links.get(`person:${key}`)?.disabled === true,
+    });
+  }
+  return { placement, accountNames, objects };
+}
+
+/** The unit whose OU holds this entry directly, if orgsync owns that OU. */
+function unitAbove(dn: string, placement: Placement): string | null {
+  const parent = parentDn(dn);
+  if (parent === '') return null;
+  const at = placement.at(parent);
+  return at?.type === 'unit' ? at.key : null;
+}
+
+/** The mapped attributes of an entry; references (manager DN) as the key of what they point at. */
+function attrsOf(
+  e: Entry,
+  names: readonly string[],
+  cfg: AdConfig,
+  placement: Placement,
+): Record<string, AttrValue> {
+  const out: Record<string, AttrValue> = {};
+  for (const name of names) {
+    const vs = values(e, name);
+    let value: AttrValue = vs.length === 0 ? null : vs.length === 1 ? vs[0]! : vs;
+    if (cfg.references[name] && typeof value === 'string') {
+      const at = placement.at(value);
+      // A DN orgsync does not know stays a DN: it differs from any key, so it gets corrected.
+      value = at && at.type === cfg.references[name] ? at.key : value;
+    }
+    if (name === 'ou' && value === null) value = firstValue(e.dn);
+    setOwn(out, name, value);
+  }
+  return out;
+}
