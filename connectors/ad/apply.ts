@@ -5,13 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConnectorError } from '../../src/sdk/errors.js';
-import type { AttrChange, AttrValue, Change, ChangeResult } from '../../src/sdk/types.js';
+import type { AttrValue, Change, ChangeResult } from '../../src/sdk/types.js';
+import { getOrCreate } from '../../src/util/collections.js';
 import type { AdConfig } from './config.js';
 import type { Directory, LdapValues } from './directory.js';
 import { childDn, firstValue, parentDn } from './dn.js';
 import { guidOf, UAC_DISABLED } from './entries.js';
 import { eq } from './filter.js';
-import type { Placed, Placement } from './placement.js';
+import type { Placed, PlacedAccount, Placement } from './placement.js';
 import { UNIT_MARK } from './read.js';
 import { generateSam } from './sam.js';
 
@@ -24,6 +25,13 @@ export interface ApplyState {
   cfg: AdConfig;
   placement: Placement;
   accountNames: Set<string>;
+  /** Person attribute names the mapping sets. */
+  mapped: ReadonlySet<string>;
+  /**
+   * References to a person whose account does not exist yet (an OU's managedBy, written
+   * before the persons): set when that account is created in this run.
+   */
+  waiting: Map<string, { dn: () => string | undefined; attribute: string }[]>;
 }
 
 const applied = (change: Change, targetId?: string): ChangeResult => ({
@@ -49,40 +57,43 @@ export async function applyAdChange(s: ApplyState, change: Change): Promise<Chan
 
 /**
  * The LDAP form of the changed attributes, with references (manager) turned from keys into
- * the DNs they name. A reference to an object AD does not hold is left out and reported.
+ * the DNs they name. A reference to an object that has no entry yet (an OU's manager,
+ * whose account comes after the OU) waits: it is written when that entry is made in this
+ * run; if it is not, the next run's read shows it unset and plans it again.
  */
 function ldapAttributes(
   s: ApplyState,
-  attrs: readonly AttrChange[],
+  change: Change,
   skip: ReadonlySet<string>,
-): { values: Record<string, LdapValues>; missing: string[] } {
+): Record<string, LdapValues> {
   const values: Record<string, LdapValues> = {};
-  const missing: string[] = [];
-  for (const a of attrs) {
+  for (const a of change.attrs) {
     if (skip.has(a.name)) continue;
     const refType = s.cfg.references[a.name];
     if (refType && typeof a.new === 'string' && a.new !== '') {
       const target = (refType === 'unit' ? s.placement.units : s.placement.persons).get(a.new);
-      if (!target) {
-        missing.push(`${a.name} (${refType} ${a.new} has no object in AD)`);
-        continue;
+      if (target) values[a.name] = [target.dn];
+      else {
+        const own = change.type === 'unit' ? s.placement.units : s.placement.persons;
+        getOrCreate(s.waiting, `${refType}:${a.new}`, () => []).push({
+          dn: () => own.get(change.key)?.dn,
+          attribute: a.name,
+        });
       }
-      values[a.name] = [target.dn];
     } else values[a.name] = toLdap(a.new);
   }
-  return { values, missing };
+  return values;
 }
 
-/** Applied, or failed naming the references that could not be set (the rest was written). */
-function resultWith(change: Change, missing: string[], targetId?: string): ChangeResult {
-  if (missing.length === 0) return applied(change, targetId);
-  return {
-    changeId: change.id,
-    status: 'failed',
-    errorKind: 'not-found',
-    message: `written, except ${missing.join('; ')}`,
-    ...(targetId ? { targetId } : {}),
-  };
+/** Writes the references that waited for this entry (see ldapAttributes). */
+async function entryMade(s: ApplyState, type: 'unit' | 'person', key: string, dn: string): Promise<void> {
+  const waiting = s.waiting.get(`${type}:${key}`);
+  if (!waiting) return;
+  s.waiting.delete(`${type}:${key}`);
+  for (const w of waiting) {
+    const referrer = w.dn();
+    if (referrer) await s.dir.replace(referrer, { [w.attribute]: [dn] });
+  }
 }
 
 const newValue = (change: Change, name: string): AttrValue | undefined =>
@@ -148,7 +159,7 @@ async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
     case 'create': {
       if (placed) return updateUnit(s, change, placed); // created by an interrupted run
       const name = String(newValue(change, 'ou') ?? change.key);
-      const { values, missing } = ldapAttributes(s, change.attrs, new Set(['ou']));
+      const values = ldapAttributes(s, change, new Set(['ou']));
       const attributes: Record<string, LdapValues> = {
         objectClass: ['top', 'organizationalUnit'],
         [s.cfg.units.anchorAttribute]: [`${UNIT_MARK}${change.key}`],
@@ -159,7 +170,8 @@ async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
       );
       const guid = await guidAt(s, dn);
       s.placement.setUnit({ key: change.key, guid, dn });
-      return resultWith(change, missing, guid);
+      await entryMade(s, 'unit', change.key, dn);
+      return applied(change, guid);
     }
     case 'update':
     case 'move':
@@ -188,10 +200,10 @@ async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
   }
 }
 
-async function updateUnit(s: ApplyState, change: Change, placed: Placed): Promise<ChangeResult> {
+async function updateUnit(s: ApplyState, change: Change, unit: Placed): Promise<ChangeResult> {
   const what = `unit ${change.key}`;
-  const { values, missing } = ldapAttributes(s, change.attrs, new Set(['ou']));
-  let dn = placed.dn;
+  const values = ldapAttributes(s, change, new Set(['ou']));
+  let dn = unit.dn;
   const name = newValue(change, 'ou');
   const moving = change.action === 'move' || change.action === 'replace' || change.action === 'create';
   if (name !== undefined || moving) {
@@ -201,11 +213,11 @@ async function updateUnit(s: ApplyState, change: Change, placed: Placed): Promis
     dn = await placeUnder('OU', rdn, change.key, parent, (to) =>
       to.toLowerCase() === oldDn.toLowerCase() ? Promise.resolve() : s.dir.rename(oldDn, to),
     );
-    s.placement.setUnit({ ...placed, dn });
+    s.placement.setUnit({ ...unit, dn });
     s.placement.moved(oldDn, dn);
   }
   await s.dir.replace(dn, values);
-  return resultWith(change, missing, placed.guid);
+  return applied(change, unit.guid);
 }
 
 // ---- persons ---------------------------------------------------------------------------
@@ -215,19 +227,19 @@ async function applyPerson(s: ApplyState, change: Change): Promise<ChangeResult>
   let placed = s.placement.persons.get(change.key);
   switch (change.action) {
     case 'create': {
-      placed ??= await adoptByAnchor(s, change.key);
+      placed ??= await adoptByAnchor(s, change);
       if (placed) return updatePerson(s, change, placed);
       if (!s.cfg.persons.create.enabled)
         throw new ConnectorError(
           'not-found',
-          `${what} has no account with ${s.cfg.persons.anchorAttribute} set to its key, and persons.create is off`,
+          `${what} has no account with ${s.cfg.persons.anchorAttribute} set to its ${anchorIsKey(s) ? 'key' : 'mapped value'}, and persons.create is off`,
         );
       return createAccount(s, change);
     }
     case 'update':
     case 'move':
     case 'replace':
-      placed ??= await adoptByAnchor(s, change.key);
+      placed ??= await adoptByAnchor(s, change);
       if (!placed) throw new ConnectorError('not-found', `${what} has no account in AD`);
       return updatePerson(s, change, placed);
     case 'disable': {
@@ -254,10 +266,19 @@ async function applyPerson(s: ApplyState, change: Change): Promise<ChangeResult>
   }
 }
 
-/** An account someone made for this person since the run read AD (or a run that died after creating it). */
-async function adoptByAnchor(s: ApplyState, key: string) {
+/** Whether the anchor holds orgsync's person key, or a value the mapping sets (read.ts). */
+const anchorIsKey = (s: ApplyState) => !s.mapped.has(s.cfg.persons.anchorAttribute);
+
+/**
+ * The account that already exists for this person: one IT made before HR's data came (its
+ * anchor set), or one a run that died had created. Adopted, never made twice.
+ */
+async function adoptByAnchor(s: ApplyState, change: Change) {
+  const key = change.key;
+  const value = anchorIsKey(s) ? key : newValue(change, s.cfg.persons.anchorAttribute);
+  if (value === undefined || value === null || value === '') return undefined;
   const base = s.cfg.persons.searchBase ?? s.cfg.baseDn;
-  const [entry] = await s.dir.search(base, eq(s.cfg.persons.anchorAttribute, key), [
+  const [entry] = await s.dir.search(base, eq(s.cfg.persons.anchorAttribute, String(value)), [
     'objectGUID',
     'userAccountControl',
   ]);
@@ -269,15 +290,11 @@ async function adoptByAnchor(s: ApplyState, key: string) {
   return placed;
 }
 
-async function updatePerson(
-  s: ApplyState,
-  change: Change,
-  placed: NonNullable<ReturnType<Placement['persons']['get']>>,
-): Promise<ChangeResult> {
+async function updatePerson(s: ApplyState, change: Change, account: PlacedAccount): Promise<ChangeResult> {
   const what = `person ${change.key}`;
-  const { values, missing } = ldapAttributes(s, change.attrs, new Set(['cn']));
-  let dn = placed.dn;
-  let uac = placed.userAccountControl;
+  const values = ldapAttributes(s, change, new Set(['cn']));
+  let dn = account.dn;
+  let uac = account.userAccountControl;
   if (change.enable && (uac & UAC_DISABLED) !== 0) {
     uac &= ~UAC_DISABLED; // every other bit as it was
     values['userAccountControl'] = [String(uac)];
@@ -292,8 +309,9 @@ async function updatePerson(
     );
   }
   await s.dir.replace(dn, values);
-  s.placement.setPerson({ ...placed, dn, userAccountControl: uac });
-  return resultWith(change, missing, placed.guid);
+  s.placement.setPerson({ ...account, dn, userAccountControl: uac });
+  await entryMade(s, 'person', change.key, dn);
+  return applied(change, account.guid);
 }
 
 async function createAccount(s: ApplyState, change: Change): Promise<ChangeResult> {
@@ -309,7 +327,7 @@ async function createAccount(s: ApplyState, change: Change): Promise<ChangeResul
   };
   const given = text('givenName');
   const surname = text('sn');
-  const { values, missing } = ldapAttributes(s, change.attrs, new Set(['cn']));
+  const values = ldapAttributes(s, change, new Set(['cn']));
   const sam = generateSam(
     { givenName: given, surname, key: change.key },
     { pattern: create.samPattern, taken: (n) => s.accountNames.has(n) },
@@ -320,7 +338,7 @@ async function createAccount(s: ApplyState, change: Change): Promise<ChangeResul
   const attributes: Record<string, LdapValues> = {
     objectClass: ['top', 'person', 'organizationalPerson', 'user'],
     sAMAccountName: [sam],
-    [s.cfg.persons.anchorAttribute]: [change.key],
+    ...(anchorIsKey(s) ? { [s.cfg.persons.anchorAttribute]: [change.key] } : {}),
     userAccountControl: [String(uac)],
   };
   if (create.upnSuffix) attributes['userPrincipalName'] = [`${sam}@${create.upnSuffix}`];
@@ -336,5 +354,6 @@ async function createAccount(s: ApplyState, change: Change): Promise<ChangeResul
   const dn = await placeUnder('CN', cn, change.key, container, (dn) => s.dir.add(dn, attributes));
   const guid = await guidAt(s, dn);
   s.placement.setPerson({ key: change.key, guid, dn, userAccountControl: uac });
-  return resultWith(change, missing, guid);
+  await entryMade(s, 'person', change.key, dn);
+  return applied(change, guid);
 }

@@ -52,8 +52,15 @@ export const AdConfig = z
       .strictObject({
         /** Where accounts are looked for (subtree). Default: the whole domain. */
         searchBase: Dn.optional(),
-        /** Account attribute holding the person's HR key. */
-        anchorAttribute: AttributeName.default('employeeID'),
+        /**
+         * Account attribute that ties an account to its person. Unless the mapping sets it,
+         * it holds orgsync's person key (22 characters: employeeID, limited to 16 by AD's
+         * schema, cannot). To correlate by a number IT already keeps, for example
+         * employeeID holding HR's user id, map it (`employeeID: '${person.userId}'`) and
+         * name it here: accounts are then matched by that value when first met, and by
+         * objectGUID from then on.
+         */
+        anchorAttribute: AttributeName.default('employeeNumber'),
         create: z
           .strictObject({
             enabled: z.boolean().default(false),
@@ -74,7 +81,7 @@ export const AdConfig = z
         disabledOu: Dn.optional(),
       })
       .default({
-        anchorAttribute: 'employeeID',
+        anchorAttribute: 'employeeNumber',
         create: { enabled: false, samPattern: '{given:3}{surname:3}', enableNewAccounts: false },
       }),
     /**

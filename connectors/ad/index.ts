@@ -25,7 +25,14 @@ function openSession(cfg: AdConfig, ctx: TargetContext): TargetSession {
   const read = async () => {
     const links = (await ctx.links?.()) ?? new Map();
     const r = await readDirectory(dir, cfg, { unitAttributes, personAttributes, links });
-    state = { dir, cfg, placement: r.placement, accountNames: r.accountNames };
+    state = {
+      dir,
+      cfg,
+      placement: r.placement,
+      accountNames: r.accountNames,
+      mapped: new Set(personAttributes),
+      waiting: new Map(),
+    };
     ctx.logger.info({ objects: r.objects.length }, 'read Active Directory');
     return r.objects;
   };

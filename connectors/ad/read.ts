@@ -78,13 +78,18 @@ export async function readDirectory(
   const ordered = [...accountEntries].sort(
     (a, b) => Number(keyOfGuid.has(guidOf(b) ?? '')) - Number(keyOfGuid.has(guidOf(a) ?? '')),
   );
+  // A mapped anchor holds an HR value, not the key: such accounts are matched when the
+  // engine asks to create their person (apply.ts), and by their GUID link after that.
+  const anchorIsKey = !opts.personAttributes.includes(cfg.persons.anchorAttribute);
+  const keyOf = (guid: string, e: Entry) =>
+    keyOfGuid.get(guid) ?? (anchorIsKey ? first(e, cfg.persons.anchorAttribute) : undefined);
   const accounts: Entry[] = [];
   for (const e of ordered) {
     const sam = first(e, 'sAMAccountName');
     if (sam) accountNames.add(sam.toLowerCase());
     const guid = guidOf(e);
     if (!guid) continue;
-    const key = keyOfGuid.get(guid) ?? first(e, cfg.persons.anchorAttribute);
+    const key = keyOf(guid, e);
     if (!key || placement.persons.has(key)) continue;
     placement.setPerson({
       key,
@@ -112,7 +117,7 @@ export async function readDirectory(
   }
   for (const e of accounts) {
     const guid = guidOf(e)!;
-    const key = keyOfGuid.get(guid) ?? first(e, cfg.persons.anchorAttribute)!;
+    const key = keyOf(guid, e)!;
     const uac = placement.persons.get(key)!.userAccountControl;
     objects.push({
       type: 'person',

@@ -1,0 +1,229 @@
+/**
+ * The AD target against a real domain controller (Samba AD, started by the test over
+ * LDAPS with its own CA): a generated municipality synced and a day of churn, each
+ * followed by an empty plan; an account IT made before HR's data (adopted); accounts
+ * renamed and moved by hand (found again by objectGUID); the DC killed mid-run (the next
+ * run finishes, nothing twice); hostile names.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from 'ldapts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyWork, type TargetOutcome } from '../../src/engine/apply.js';
+import { openEngine } from '../../src/engine/context.js';
+import { closeWork, makePlan } from '../../src/engine/plan.js';
+import { loadSnapshot } from '../../src/engine/snapshot.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { syncAndReplan } from '../../test/support/engine.js';
+import { ldapClient, type SambaDc, startSambaDc } from '../../test/support/samba.js';
+import { makeWorkspace, type Workspace } from '../../test/support/workspace.js';
+import { childDn } from './dn.js';
+import { guidOf } from './entries.js';
+
+const DAY0 = '2026-11-22';
+const DAY1 = '2026-11-23';
+
+let dc: SambaDc;
+let ldap: Client;
+let orgOu: string;
+let leaversOu: string;
+
+beforeAll(async () => {
+  dc = await startSambaDc();
+  ldap = await ldapClient(dc);
+  orgOu = `OU=Kommune,${dc.baseDn}`;
+  leaversOu = `OU=Fratraadte,${dc.baseDn}`;
+  for (const dn of [orgOu, leaversOu]) await ldap.add(dn, { objectClass: ['top', 'organizationalUnit'] });
+});
+
+afterAll(async () => {
+  await ldap?.unbind().catch(() => undefined);
+  await dc?.stop();
+});
+
+/** An AD target over the test DC, OUs mirrored under `base`, accounts created on demand. */
+function adTarget(ws: Workspace, base: string, extra: Record<string, unknown> = {}) {
+  writeFileSync(join(ws.dir, 'ad-password'), dc.password);
+  return {
+    name: 'ad',
+    connector: 'ad',
+    config: {
+      url: dc.url,
+      tls: { caFile: dc.caFile, serverName: dc.servername },
+      bind: { user: dc.bindDn, password: { file: join(ws.dir, 'ad-password') } },
+      baseDn: dc.baseDn,
+      units: { mode: 'ou-tree', base },
+      persons: {
+        create: { enabled: true, upnSuffix: 'example.test' },
+        disabledOu: leaversOu,
+      },
+    },
+    objects: {
+      unit: {
+        attributes: {
+          ou: '${unit.name | truncate(64)}',
+          description: '${unit.name}',
+          managedBy: '${manager.key}',
+        },
+      },
+      person: {
+        attributes: {
+          givenName: '${person.givenName}',
+          sn: '${person.surname}',
+          displayName: '${person.givenName} ${person.surname}',
+          title: '${position.title}',
+          department: '${unit.name}',
+          mail: '${person.email | lower}',
+          manager: '${manager.key}',
+        },
+      },
+    },
+    onRemove: { unit: 'delete', person: 'disable' },
+    safety: { maxRemovals: 10_000, maxRemovalShare: 1 },
+    concurrency: 4,
+    retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 200 },
+    ...extra,
+  };
+}
+
+async function accounts(base = dc.baseDn) {
+  const { searchEntries } = await ldap.search(base, {
+    filter: '(&(objectCategory=person)(objectClass=user)(employeeNumber=*))',
+    attributes: ['employeeNumber', 'objectGUID', 'userAccountControl', 'manager', 'sAMAccountName'],
+    explicitBufferAttributes: ['objectGUID'],
+    paged: { pageSize: 500 },
+  });
+  return searchEntries;
+}
+
+/** No HR key has two accounts, no unit two OUs: nothing was created twice. */
+async function expectNoDuplicates() {
+  const ids = (await accounts()).map((e) => String(e['employeeNumber']));
+  expect(new Set(ids).size).toBe(ids.length);
+  const { searchEntries: ous } = await ldap.search(orgOu, {
+    filter: '(adminDescription=orgsync:*)',
+    attributes: ['adminDescription'],
+    paged: { pageSize: 500 },
+  });
+  const units = ous.map((e) => String(e['adminDescription']));
+  expect(new Set(units).size).toBe(units.length);
+  return { accounts: ids.length, units: units.length };
+}
+
+/** A first run whose DC is killed after `n` changes were applied. */
+async function applyKillingAfter(config: string, n: number): Promise<TargetOutcome> {
+  const engine = await openEngine(config, { logger: silentLogger() });
+  try {
+    const snap = await loadSnapshot(engine, DAY0, {});
+    const { work } = await makePlan(engine, snap);
+    const runId = randomUUID();
+    await engine.store.startRun({
+      id: runId,
+      command: 'test',
+      startedAt: new Date().toISOString(),
+      asOf: DAY0,
+      sourceFingerprint: null,
+    });
+    let applied = 0;
+    let killing: Promise<void> | undefined;
+    const [outcome] = await applyWork(engine, work, {
+      runId,
+      signal: new AbortController().signal,
+      onResult: (_t, _c, r) => {
+        if (r.status === 'applied' && ++applied === n) killing = dc.kill();
+      },
+    });
+    await closeWork(work);
+    await killing;
+    return outcome!;
+  } finally {
+    await engine.close();
+  }
+}
+
+describe('ad target against a Samba domain controller', () => {
+  let ws: Workspace & { files: string[] };
+  let config: string;
+  let parked: string;
+
+  it('adopts an account IT made, survives the DC dying mid-run, and converges', async () => {
+    ws = await makeWorkspace({ persons: 150, asOf: DAY0, days: 1, seed: 3 });
+    parked = join(ws.dir, 'parked');
+    mkdirSync(parked);
+    const [, day1File] = readdirSync(ws.hrDir).sort();
+    renameSync(join(ws.hrDir, day1File!), join(parked, day1File!));
+    config = ws.writeConfig([adTarget(ws, orgOu)]);
+
+    // IT made an account for one person before orgsync ever ran, anchored by employeeNumber.
+    const engine = await openEngine(config, { logger: silentLogger() });
+    const snap = await loadSnapshot(engine, DAY0, {});
+    await engine.close();
+    const someone = [...snap.snapshot.persons.keys()][7]!;
+    const handMade = childDn('CN', 'Made By IT', `CN=Users,${dc.baseDn}`);
+    await ldap.add(handMade, {
+      objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+      sAMAccountName: 'madebyit',
+      employeeNumber: someone,
+    });
+
+    // The DC dies 40 changes into the first run: the run reports it, nothing is lost.
+    const outcome = await applyKillingAfter(config, 40);
+    expect(['partial', 'failed']).toContain(outcome.status);
+    expect(outcome.applied).toBeGreaterThanOrEqual(40);
+    await dc.start();
+    ldap = await ldapClient(dc);
+
+    const r = await syncAndReplan(config, DAY0);
+    expect(r.outcomes[0]!.problems).toEqual([]);
+    expect(r.secondPlan).toEqual({ ad: 0 });
+    const counts = await expectNoDuplicates();
+    expect(counts.accounts).toBe(snap.snapshot.persons.size);
+    // The hand-made account was adopted, not duplicated: same object, now in its unit's OU.
+    const [adopted] = (await accounts()).filter((e) => e['employeeNumber'] === someone);
+    expect(String(adopted!['sAMAccountName'])).toBe('madebyit');
+    expect(adopted!.dn.endsWith(orgOu)).toBe(true);
+  }, 240_000);
+
+  it('syncs a day of churn and plans nothing after it', async () => {
+    const [day1File] = readdirSync(parked);
+    renameSync(join(parked, day1File!), join(ws.hrDir, day1File!));
+    const r = await syncAndReplan(config, DAY1);
+    expect(r.outcomes[0]!.problems).toEqual([]);
+    const planned = r.planned['ad']!;
+    expect(planned.create + planned.update + planned.move + planned.disable).toBeGreaterThan(0);
+    expect(r.secondPlan).toEqual({ ad: 0 });
+    await expectNoDuplicates();
+    // Leavers are disabled (bit 2 set, the other bits kept) and moved to the leavers' OU.
+    const leavers = await accounts(leaversOu);
+    expect(leavers.length).toBe(planned.disable);
+    for (const e of leavers) expect(Number(e['userAccountControl']) & 2).toBe(2);
+  }, 240_000);
+
+  it('finds an account renamed, moved and stripped of its anchor by hand, by objectGUID', async () => {
+    const [victim] = await accounts(orgOu);
+    const guid = guidOf(victim!);
+    const key = String(victim!['employeeNumber']);
+    const movedTo = childDn('CN', 'Renamed, By Hand', `CN=Users,${dc.baseDn}`);
+    await ldap.modifyDN(victim!.dn, movedTo);
+    const { Change, Attribute } = await import('ldapts');
+    await ldap.modify(movedTo, [
+      new Change({
+        operation: 'delete',
+        modification: new Attribute({ type: 'employeeNumber', values: [] }),
+      }),
+    ]);
+
+    const r = await syncAndReplan(config, DAY1);
+    expect(r.outcomes[0]!.problems).toEqual([]);
+    expect(r.planned['ad']).toMatchObject({ create: 0, move: 1 });
+    expect(r.secondPlan).toEqual({ ad: 0 });
+    const { searchEntries } = await ldap.search(`<GUID=${guid}>`, {
+      scope: 'base',
+      attributes: ['employeeNumber'],
+    });
+    expect(searchEntries[0]!.dn.endsWith(orgOu)).toBe(true);
+    void key;
+  }, 120_000);
+});
