@@ -149,7 +149,9 @@ describe('ad target against a Samba domain controller', () => {
   let parked: string;
 
   it('adopts an account IT made, survives the DC dying mid-run, and converges', async () => {
-    ws = await makeWorkspace({ persons: 150, asOf: DAY0, days: 1, seed: 3 });
+    // A heavy day of churn: every kind of change happens in it.
+    const rates = { hires: 0.05, leavers: 0.05, moves: 0.05, renames: 0.2, unitMoves: 0.2, closures: 0.3 };
+    ws = await makeWorkspace({ persons: 150, asOf: DAY0, days: 1, seed: 4, rates });
     parked = join(ws.dir, 'parked');
     mkdirSync(parked);
     const [, day1File] = readdirSync(ws.hrDir).sort();
@@ -192,7 +194,9 @@ describe('ad target against a Samba domain controller', () => {
     const r = await syncAndReplan(config, DAY1);
     expect(r.outcomes[0]!.problems).toEqual([]);
     const planned = r.planned['ad']!;
-    expect(planned.create + planned.update + planned.move + planned.disable).toBeGreaterThan(0);
+    // Hires, renames, moves of persons and units, leavers, and closed units' OUs removed.
+    for (const kind of ['create', 'update', 'move', 'disable', 'delete'] as const)
+      expect(planned[kind], kind).toBeGreaterThan(0);
     expect(r.secondPlan).toEqual({ ad: 0 });
     await expectNoDuplicates();
     // Leavers are disabled (bit 2 set, the other bits kept) and moved to the leavers' OU.

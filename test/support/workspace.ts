@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import type { ChurnRates } from '../../src/generate/churn.js';
 import { generateToDirectory } from '../../src/generate/index.js';
 
 export const LEDGER_PLUGIN = fileURLToPath(new URL('./ledger-plugin.ts', import.meta.url));
@@ -24,6 +25,7 @@ export async function makeWorkspace(opts: {
   seed?: number;
   asOf: string;
   days?: number;
+  rates?: Partial<ChurnRates>;
 }): Promise<Workspace & { files: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'orgsync-ws-'));
   const hrDir = join(dir, 'hr');
@@ -33,6 +35,7 @@ export async function makeWorkspace(opts: {
     persons: opts.persons,
     asOf: opts.asOf,
     days: opts.days ?? 0,
+    ...(opts.rates ? { rates: opts.rates } : {}),
   });
   writeFileSync(join(dir, 'pseudonym.key'), 'test-pseudonym-key\n');
   const configPath = join(dir, 'orgsync.yaml');
