@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 /** An AD target over the test DC, OUs mirrored under `base`, accounts created on demand. */
-function adTarget(ws: Workspace, base: string, extra: Record<string, unknown> = {}) {
+function adTarget(ws: Workspace, base: string, searchBase = dc.baseDn) {
   writeFileSync(join(ws.dir, 'ad-password'), dc.password);
   return {
     name: 'ad',
@@ -56,6 +56,7 @@ function adTarget(ws: Workspace, base: string, extra: Record<string, unknown> = 
       baseDn: dc.baseDn,
       units: { mode: 'ou-tree', base },
       persons: {
+        searchBase,
         create: { enabled: true, upnSuffix: 'example.test' },
         disabledOu: leaversOu,
       },
@@ -70,11 +71,12 @@ function adTarget(ws: Workspace, base: string, extra: Record<string, unknown> = 
       },
       person: {
         attributes: {
-          givenName: '${person.givenName}',
-          sn: '${person.surname}',
+          // AD's schema limits: givenName, sn and department 64 characters, title 128.
+          givenName: '${person.givenName | truncate(64)}',
+          sn: '${person.surname | truncate(64)}',
           displayName: '${person.givenName} ${person.surname}',
-          title: '${position.title}',
-          department: '${unit.name}',
+          title: '${position.title | truncate(128)}',
+          department: '${unit.name | truncate(64)}',
           mail: '${person.email | lower}',
           manager: '${manager.key}',
         },
@@ -84,7 +86,6 @@ function adTarget(ws: Workspace, base: string, extra: Record<string, unknown> = 
     safety: { maxRemovals: 10_000, maxRemovalShare: 1 },
     concurrency: 4,
     retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 200 },
-    ...extra,
   };
 }
 
@@ -229,5 +230,69 @@ describe('ad target against a Samba domain controller', () => {
     });
     expect(searchEntries[0]!.dn.endsWith(orgOu)).toBe(true);
     void key;
+  }, 120_000);
+
+  it('keeps hostile names exact: DN and filter metacharacters, æøå, edges, very long', async () => {
+    const hostile = await makeWorkspace({ persons: 10, asOf: DAY0 });
+    const base = `OU=Hostile,${dc.baseDn}`;
+    await ldap.add(base, { objectClass: ['top', 'organizationalUnit'] });
+    const names = [
+      'Skole, Syd',
+      'Skole, Syd', // the same name twice under one parent
+      'A+B "Citat" <x>; y=z',
+      '#Hash',
+      ' Mellemrum i kanten ',
+      'Back\\slash\\',
+      'Stjerne *() (objectClass=*)',
+      'Æblegården Øst & Å',
+      'L'.repeat(200),
+    ];
+    const units = [
+      { key: 'root', parentKey: null, name: 'Kommune' },
+      ...names.map((name, i) => ({ key: `h${i}`, parentKey: 'root', name })),
+    ];
+    const people = [
+      ['Jens "JJ"', "O'Brien, Jr.+"],
+      ['#Anne ', 'Back\\slash\\'],
+      ['Søren*', '(Ærø)'],
+      ['Ulla', 'Ø'.repeat(100)],
+    ];
+    const cpr = (i: number) => `01019${String(i).padStart(5, '0')}`;
+    writeFileSync(
+      join(hostile.dir, 'hr.json'),
+      JSON.stringify({
+        units,
+        persons: people.map(([givenName, surname], i) => ({ cpr: cpr(i), givenName, surname })),
+        positions: people.map((_, i) => ({
+          key: `pos${i}`,
+          cpr: cpr(i),
+          unitKey: `h${i}`,
+          title: 'Lærer, "senior" <ny>',
+          primary: true,
+          manager: i === 0,
+        })),
+      }),
+    );
+    const hostileConfig = hostile.writeConfig([adTarget(hostile, base, base)], {
+      source: { connector: 'json-hr', config: { path: join(hostile.dir, 'hr.json') } },
+    });
+    const r = await syncAndReplan(hostileConfig, DAY0);
+    expect(r.outcomes[0]!.problems).toEqual([]);
+    expect(r.secondPlan).toEqual({ ad: 0 });
+    const { searchEntries: ous } = await ldap.search(base, {
+      filter: '(adminDescription=orgsync:*)',
+      attributes: ['ou', 'description'],
+    });
+    const descriptions = ous.map((e) => String(e['description'])).sort();
+    // The model trims names (HR's stray spaces are not data); edge spaces in DNs are unit-tested.
+    expect(descriptions).toEqual(['Kommune', ...names.map((n) => n.trim())].sort());
+    const { searchEntries: people2 } = await ldap.search(base, {
+      filter: '(&(objectClass=user)(employeeNumber=*))',
+      attributes: ['displayName', 'title', 'sAMAccountName'],
+    });
+    expect(people2.map((e) => String(e['displayName'])).sort()).toEqual(
+      people.map(([g, s]) => `${g!.trim()} ${s!.trim()}`).sort(),
+    );
+    for (const e of people2) expect(String(e['sAMAccountName'])).toMatch(/^[a-z0-9]{1,20}$/);
   }, 120_000);
 });

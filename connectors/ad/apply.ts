@@ -9,8 +9,9 @@ import type { AttrValue, Change, ChangeResult } from '../../src/sdk/types.js';
 import { getOrCreate } from '../../src/util/collections.js';
 import type { AdConfig } from './config.js';
 import type { Directory, LdapValues } from './directory.js';
-import { childDn, firstValue, parentDn } from './dn.js';
+import { childDn, firstValue, normaliseDn, parentDn } from './dn.js';
 import { guidOf, UAC_DISABLED } from './entries.js';
+import { adError } from './errors.js';
 import { eq } from './filter.js';
 import type { Placed, PlacedAccount, Placement } from './placement.js';
 import { UNIT_MARK } from './read.js';
@@ -31,7 +32,7 @@ export interface ApplyState {
    * References to a person whose account does not exist yet (an OU's managedBy, written
    * before the persons): set when that account is created in this run.
    */
-  waiting: Map<string, { dn: () => string | undefined; attribute: string }[]>;
+  waiting: Map<string, { dn: () => string | undefined; attribute: string; label: string }[]>;
 }
 
 const applied = (change: Change, targetId?: string): ChangeResult => ({
@@ -78,6 +79,7 @@ function ldapAttributes(
         getOrCreate(s.waiting, `${refType}:${a.new}`, () => []).push({
           dn: () => own.get(change.key)?.dn,
           attribute: a.name,
+          label: `${change.type} ${change.key}`,
         });
       }
     } else values[a.name] = toLdap(a.new);
@@ -92,7 +94,7 @@ async function entryMade(s: ApplyState, type: 'unit' | 'person', key: string, dn
   s.waiting.delete(`${type}:${key}`);
   for (const w of waiting) {
     const referrer = w.dn();
-    if (referrer) await s.dir.replace(referrer, { [w.attribute]: [dn] });
+    if (referrer) await s.dir.replace(referrer, { [w.attribute]: [dn] }, w.label);
   }
 }
 
@@ -138,17 +140,19 @@ async function placeUnder(
 }
 
 /** The entry's GUID, read back after a create (the durable link). */
-async function guidAt(s: ApplyState, dn: string): Promise<string> {
-  const [entry] = await s.dir.search(dn, '(objectClass=*)', ['objectGUID'], 'base');
+async function guidAt(s: ApplyState, dn: string, what: string): Promise<string> {
+  const [entry] = await s.dir.search(dn, '(objectClass=*)', ['objectGUID'], 'base').catch((e: unknown) => {
+    throw adError(e, `${what}: read back after create`);
+  });
   const guid = entry ? guidOf(entry) : undefined;
-  if (!guid) throw new ConnectorError('transient', `created ${dn} but cannot read its objectGUID yet`);
+  if (!guid) throw new ConnectorError('transient', `${what}: created, but its objectGUID cannot be read yet`);
   return guid;
 }
 
 // ---- units -----------------------------------------------------------------------------
 
 async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
-  const what = `unit ${change.key}`;
+  const what = `unit ${change.key}`; // unit names are not personal data, but keys are shorter
   if (s.cfg.units.mode !== 'ou-tree')
     throw new ConnectorError(
       'invalid-config',
@@ -166,9 +170,9 @@ async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
       };
       for (const [k, v] of Object.entries(values)) if (v.length > 0) attributes[k] = v;
       const dn = await placeUnder('OU', name, change.key, containerOf(s, change.parentKey, what), (dn) =>
-        s.dir.add(dn, attributes),
+        s.dir.add(dn, attributes, what),
       );
-      const guid = await guidAt(s, dn);
+      const guid = await guidAt(s, dn, what);
       s.placement.setUnit({ key: change.key, guid, dn });
       await entryMade(s, 'unit', change.key, dn);
       return applied(change, guid);
@@ -184,7 +188,7 @@ async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
     case 'delete': {
       if (!placed) return applied(change); // already gone
       try {
-        await s.dir.remove(placed.dn);
+        await s.dir.remove(placed.dn, what);
       } catch (e) {
         if (e instanceof ConnectorError && e.kind === 'not-found') return applied(change);
         if (e instanceof ConnectorError && e.kind === 'conflict')
@@ -211,12 +215,12 @@ async function updateUnit(s: ApplyState, change: Change, unit: Placed): Promise<
     const rdn = name === undefined ? firstValue(dn) : String(name);
     const oldDn = dn;
     dn = await placeUnder('OU', rdn, change.key, parent, (to) =>
-      to.toLowerCase() === oldDn.toLowerCase() ? Promise.resolve() : s.dir.rename(oldDn, to),
+      to.toLowerCase() === oldDn.toLowerCase() ? Promise.resolve() : s.dir.rename(oldDn, to, what),
     );
     s.placement.setUnit({ ...unit, dn });
     s.placement.moved(oldDn, dn);
   }
-  await s.dir.replace(dn, values);
+  await s.dir.replace(dn, values, what);
   return applied(change, unit.guid);
 }
 
@@ -245,19 +249,24 @@ async function applyPerson(s: ApplyState, change: Change): Promise<ChangeResult>
     case 'disable': {
       if (!placed) return applied(change);
       const uac = placed.userAccountControl | UAC_DISABLED;
-      await s.dir.replace(placed.dn, { userAccountControl: [String(uac)] });
+      await s.dir.replace(placed.dn, { userAccountControl: [String(uac)] }, what);
       let dn = placed.dn;
-      if (s.cfg.persons.disabledOu) {
-        const to = childDn('CN', firstValue(dn), s.cfg.persons.disabledOu);
-        if (to.toLowerCase() !== dn.toLowerCase()) await s.dir.rename(dn, to);
-        dn = to;
+      if (
+        s.cfg.persons.disabledOu &&
+        parentDn(dn).toLowerCase() !== normaliseDn(s.cfg.persons.disabledOu).toLowerCase()
+      ) {
+        // Two leavers called Jens Hansen: the second gets its key in brackets.
+        const from = dn;
+        dn = await placeUnder('CN', firstValue(dn), change.key, s.cfg.persons.disabledOu, (to) =>
+          s.dir.rename(from, to, what),
+        );
       }
       s.placement.setPerson({ ...placed, dn, userAccountControl: uac });
       return applied(change, placed.guid);
     }
     case 'delete': {
       if (!placed) return applied(change);
-      await s.dir.remove(placed.dn).catch((e: unknown) => {
+      await s.dir.remove(placed.dn, what).catch((e: unknown) => {
         if (!(e instanceof ConnectorError && e.kind === 'not-found')) throw e;
       });
       s.placement.forget('person', change.key);
@@ -305,10 +314,10 @@ async function updatePerson(s: ApplyState, change: Change, account: PlacedAccoun
     const parent = moving ? containerOf(s, change.parentKey, what) : parentDn(dn);
     const oldDn = dn;
     dn = await placeUnder('CN', cn === undefined ? firstValue(dn) : String(cn), change.key, parent, (to) =>
-      to.toLowerCase() === oldDn.toLowerCase() ? Promise.resolve() : s.dir.rename(oldDn, to),
+      to.toLowerCase() === oldDn.toLowerCase() ? Promise.resolve() : s.dir.rename(oldDn, to, what),
     );
   }
-  await s.dir.replace(dn, values);
+  await s.dir.replace(dn, values, what);
   s.placement.setPerson({ ...account, dn, userAccountControl: uac });
   await entryMade(s, 'person', change.key, dn);
   return applied(change, account.guid);
@@ -351,8 +360,8 @@ async function createAccount(s: ApplyState, change: Change): Promise<ChangeResul
   }
   for (const [k, v] of Object.entries(values)) if (v.length > 0) attributes[k] = v;
   const cn = text('cn') || text('displayName') || [given, surname].filter(Boolean).join(' ') || sam;
-  const dn = await placeUnder('CN', cn, change.key, container, (dn) => s.dir.add(dn, attributes));
-  const guid = await guidAt(s, dn);
+  const dn = await placeUnder('CN', cn, change.key, container, (dn) => s.dir.add(dn, attributes, what));
+  const guid = await guidAt(s, dn, what);
   s.placement.setPerson({ key: change.key, guid, dn, userAccountControl: uac });
   await entryMade(s, 'person', change.key, dn);
   return applied(change, guid);

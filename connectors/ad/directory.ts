@@ -73,38 +73,42 @@ export class Directory {
     return out;
   }
 
-  async add(dn: string, attributes: Record<string, LdapValues>): Promise<void> {
+  async add(dn: string, attributes: Record<string, LdapValues>, label: string): Promise<void> {
     const client = await this.#connected();
     const list = Object.entries(attributes).map(([type, values]) => new Attribute({ type, values }));
     await client.add(dn, list).catch((e: unknown) => {
-      throw adError(e, `create ${dn}`);
+      throw adError(e, `create ${label}`);
     });
   }
 
+  /**
+   * `label` names the object in error messages: a person's account is named by its key,
+   * never by its DN, which holds the person's name.
+   */
   /** Replaces each attribute's values; an empty list removes the attribute. */
-  async replace(dn: string, attributes: Record<string, LdapValues>): Promise<void> {
+  async replace(dn: string, attributes: Record<string, LdapValues>, label: string): Promise<void> {
     const changes = Object.entries(attributes).map(
       ([type, values]) => new Change({ operation: 'replace', modification: new Attribute({ type, values }) }),
     );
     if (changes.length === 0) return;
     const client = await this.#connected();
     await client.modify(dn, changes).catch((e: unknown) => {
-      throw adError(e, `update ${dn}`);
+      throw adError(e, `update ${label}`);
     });
   }
 
   /** Renames and/or moves: `newDn` must be built with dn.ts, whose escaping ldapts's split relies on. */
-  async rename(dn: string, newDn: string): Promise<void> {
+  async rename(dn: string, newDn: string, label: string): Promise<void> {
     const client = await this.#connected();
     await client.modifyDN(dn, newDn).catch((e: unknown) => {
-      throw adError(e, `move ${dn} to ${newDn}`);
+      throw adError(e, `move ${label}`);
     });
   }
 
-  async remove(dn: string): Promise<void> {
+  async remove(dn: string, label: string): Promise<void> {
     const client = await this.#connected();
     await client.del(dn).catch((e: unknown) => {
-      throw adError(e, `delete ${dn}`);
+      throw adError(e, `delete ${label}`);
     });
   }
 

@@ -34,12 +34,19 @@ const BY_CODE: Record<number, ConnectorErrorKind> = {
 const TRANSPORT =
   /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection closed|Connection timeout|Socket error|timed out|socket connection not established/i;
 
+/**
+ * The DC's diagnostic text names the entry by its DN, and an account's DN holds the
+ * person's name: DNs are cut out of it. The caller's `what` names the object by its key.
+ */
+export const withoutDns = (text: string): string =>
+  text.replace(/\b(?:CN|OU|DC)=(?:\\.|[^,'"])*(?:,\s*(?:CN|OU|DC)=(?:\\.|[^,'"])*)*/gi, '<dn>');
+
 /** Why the operation failed, as a ConnectorError naming what was done to which object. */
 export function adError(e: unknown, what: string): ConnectorError {
   if (e instanceof ConnectorError) return e;
   if (e instanceof ResultCodeError) {
     const kind = BY_CODE[e.code] ?? 'invalid-value';
-    return new ConnectorError(kind, `${what}: LDAP ${e.code} ${e.message}`, { cause: e });
+    return new ConnectorError(kind, `${what}: LDAP ${e.code} ${withoutDns(e.message)}`, { cause: e });
   }
   const message = e instanceof Error ? e.message : String(e);
   if (TRANSPORT.test(message) || (e as { code?: unknown })?.code === 'ECONNREFUSED')
