@@ -204,6 +204,14 @@ describe('ad target against a Samba domain controller', () => {
     const leavers = await accounts(leaversOu);
     expect(leavers.length).toBe(planned.disable);
     for (const e of leavers) expect(Number(e['userAccountControl']) & 2).toBe(2);
+
+    // With a grace period (here none), disabled leavers' accounts are deleted, nothing else.
+    const graceConfig = ws.writeConfig([{ ...adTarget(ws, orgOu), deleteDisabledAfterDays: 0 }]);
+    const g = await syncAndReplan(graceConfig, DAY1);
+    expect(g.planned['ad']).toMatchObject({ delete: leavers.length, create: 0, update: 0, disable: 0 });
+    expect(g.secondPlan).toEqual({ ad: 0 });
+    expect(await accounts(leaversOu)).toEqual([]);
+    config = ws.writeConfig([adTarget(ws, orgOu)]);
   }, 240_000);
 
   it('finds an account renamed, moved and stripped of its anchor by hand, by objectGUID', async () => {

@@ -99,6 +99,8 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
             person: t.onRemove.person ?? 'disable',
             position: t.onRemove.position ?? 'disable',
           };
+    if (t.deleteDisabledAfterDays !== undefined && !connector.capabilities.delete)
+      problems.push(`targets[${i}].deleteDisabledAfterDays: connector ${connector.name} cannot delete`);
     for (const [type, policy] of Object.entries(onRemove)) {
       if (policy !== 'ignore' && t.objects[type as ObjectType] && !connector.capabilities[policy]) {
         problems.push(

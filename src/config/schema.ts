@@ -104,6 +104,11 @@ export const TargetConfig = z
         z.object({ unit: RemovalPolicy, person: RemovalPolicy, position: RemovalPolicy }).partial(),
       ])
       .default('disable'),
+    /**
+     * With onRemove `disable`: delete what orgsync disabled this many days ago or more (a
+     * grace period in which a leaver who comes back keeps their account). Unset: never.
+     */
+    deleteDisabledAfterDays: z.number().int().min(0).optional(),
     safety: Safety,
     concurrency: z.number().int().min(1).max(256).default(4),
     /** Most changes started per second; unset = no limit beyond concurrency. */

@@ -139,6 +139,13 @@ export async function loadCurrent(
     for (const o of await session.read(types)) {
       if (types.includes(o.type)) current.set(objectId(o.type, o.key), o);
     }
+    // The target does not say when orgsync disabled something; the state does.
+    if (t.config.deleteDisabledAfterDays !== undefined) {
+      for (const s of await engine.store.loadObjects(name)) {
+        const c = current.get(objectId(s.type, s.key));
+        if (c?.disabled && s.disabled) c.disabledSince = s.appliedAt;
+      }
+    }
     return { current, stored: new Map() };
   }
   const stored = new Map((await engine.store.loadObjects(name)).map((o) => [objectId(o.type, o.key), o]));
@@ -151,6 +158,7 @@ export async function loadCurrent(
       parentKey: o.parentKey,
       fingerprints: o.fingerprints,
       disabled: o.disabled,
+      ...(o.disabled ? { disabledSince: o.appliedAt } : {}),
     });
   }
   return { current, stored };

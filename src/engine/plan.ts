@@ -89,6 +89,10 @@ async function planTarget(
     target: name,
     capabilities: t.connector.capabilities,
     textValues: t.connector.textValues ?? false,
+    asOf: snap.snapshot.asOf,
+    ...(t.config.deleteDisabledAfterDays !== undefined
+      ? { deleteDisabledAfterDays: t.config.deleteDisabledAfterDays }
+      : {}),
     onRemove: t.onRemove,
     fingerprint: engine.fingerprint,
     depthOf: (_type, key) => snap.snapshot.depth.get(key) ?? 0,

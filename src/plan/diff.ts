@@ -28,6 +28,10 @@ export interface DiffOptions {
   depthOf: (type: ObjectType, key: string) => number;
   /** Objects (`type:key`) to leave as they are though HR lacks them: quarantined records. */
   held?: ReadonlySet<string>;
+  /** Delete what was disabled this many days before `asOf` or earlier (policy `disable` only). */
+  deleteDisabledAfterDays?: number;
+  /** The day the plan is for (YYYY-MM-DD): the grace period counts to it. */
+  asOf?: string;
   /** The target keeps values as text: compare them as text (see sameText). */
   textValues?: boolean;
   /** Human label of a desired or current object, when one is known. */
@@ -188,8 +192,9 @@ export function diffTarget(
     if (desired.has(id) || opts.held?.has(id)) continue;
     const policy = opts.onRemove[c.type];
     if (policy === 'ignore') continue;
-    if (policy === 'disable' && c.disabled) continue;
-    const action = policy === 'delete' ? 'delete' : 'disable';
+    const graceOver = policy === 'disable' && c.disabled && graceEnded(c, opts);
+    if (policy === 'disable' && c.disabled && !graceOver) continue;
+    const action = policy === 'delete' || graceOver ? 'delete' : 'disable';
     if (!caps[action]) continue; // config load refuses this; kept as a guard
     changes.push({
       id: idOf(c.type, c.key),
@@ -200,11 +205,21 @@ export function diffTarget(
       parentKey: c.parentKey,
       attrs: [],
       after: [],
-      reason: `${c.type} ${c.key} is no longer in HR, or no longer in this target's scope`,
+      reason: graceOver
+        ? `${c.type} ${c.key} was disabled on ${c.disabledSince!.slice(0, 10)}, ${opts.deleteDisabledAfterDays} or more days ago`
+        : `${c.type} ${c.key} is no longer in HR, or no longer in this target's scope`,
       label: label(c),
     });
   }
   return orderChanges(changes, dependsOn, current, opts.depthOf);
+}
+
+/** Whether an object orgsync disabled has waited out the target's grace period. */
+function graceEnded(c: CurrentObject, opts: DiffOptions): boolean {
+  const days = opts.deleteDisabledAfterDays;
+  if (days === undefined || !c.disabledSince || !opts.asOf) return false;
+  const since = Date.parse(c.disabledSince.slice(0, 10));
+  return (Date.parse(opts.asOf) - since) / 86_400_000 >= days;
 }
 
 const isRemoval = (c: Change) => c.action === 'delete' || c.action === 'disable';

@@ -39,6 +39,8 @@ export interface CurrentObject {
   /** attribute -> keyed hash of the value last applied (store-backed state). */
   fingerprints?: Record<string, string>;
   disabled: boolean;
+  /** When orgsync disabled it (ISO time), for a target that deletes after a grace period. */
+  disabledSince?: string;
 }
 
 export type ChangeAction = 'create' | 'update' | 'move' | 'replace' | 'disable' | 'delete';

@@ -71,6 +71,27 @@ describe('diffTarget', () => {
     expect(waits).toHaveLength(1);
   });
 
+  it('deletes what it disabled once the grace period is over, and only then', () => {
+    const gone = (since: string): [string, CurrentObject] => {
+      const [id, o] = c('person', `p-${since}`, null, {}, true);
+      return [id, { ...o, disabledSince: `${since}T02:00:00.000Z` }];
+    };
+    const current = new Map([
+      gone('2026-10-01'),
+      gone('2026-11-20'),
+      c('person', 'never-dated', null, {}, true),
+    ]);
+    const onRemove = { unit: 'disable', person: 'disable', position: 'disable' } as const;
+    const plan = diffTarget(
+      new Map(),
+      current,
+      opts({ onRemove, asOf: '2026-11-23', deleteDisabledAfterDays: 30 }),
+    );
+    expect(plan.map((ch) => `${ch.action}:${ch.key}`)).toEqual(['delete:p-2026-10-01']);
+    expect(plan[0]!.reason).toMatch(/disabled on 2026-10-01, 30 or more days ago/);
+    expect(diffTarget(new Map(), current, opts({ onRemove, asOf: '2026-11-23' }))).toEqual([]);
+  });
+
   it('compares values as text for a target that keeps text', () => {
     const desired = new Map([d('person', 'p', null, { n: 1, t: true, l: ['b', 'a'], one: ['x'] })]);
     const current = new Map([c('person', 'p', null, { n: '1', t: 'TRUE', l: ['a', 'b'], one: 'x' })]);
