@@ -55,6 +55,7 @@ function adTarget(ws: Workspace, base: string, searchBase = dc.baseDn) {
       bind: { user: dc.bindDn, password: { file: join(ws.dir, 'ad-password') } },
       baseDn: dc.baseDn,
       units: { mode: 'ou-tree', base },
+      groups: { enabled: true, base: `CN=Users,${dc.baseDn}`, prefix: 'Enhed ' },
       persons: {
         searchBase,
         create: { enabled: true, upnSuffix: 'example.test' },
@@ -79,6 +80,7 @@ function adTarget(ws: Workspace, base: string, searchBase = dc.baseDn) {
           department: '${unit.name | truncate(64)}',
           mail: '${person.email | lower}',
           manager: '${manager.key}',
+          unitGroup: '${unit.key}',
         },
       },
     },
@@ -187,6 +189,13 @@ describe('ad target against a Samba domain controller', () => {
     const [adopted] = (await accounts()).filter((e) => e['employeeNumber'] === someone);
     expect(String(adopted!['sAMAccountName'])).toBe('madebyit');
     expect(adopted!.dn.endsWith(orgOu)).toBe(true);
+    // One group per unit, holding the accounts of the persons placed in it.
+    const { searchEntries: groups } = await ldap.search(`CN=Users,${dc.baseDn}`, {
+      filter: '(adminDescription=orgsync-group:*)',
+      attributes: ['member'],
+    });
+    const members = groups.flatMap((g) => [g['member'] ?? []].flat());
+    expect(members.length).toBe(snap.snapshot.persons.size);
   }, 240_000);
 
   it('syncs a day of churn and plans nothing after it', async () => {

@@ -13,6 +13,7 @@ import { childDn, firstValue, normaliseDn, parentDn } from './dn.js';
 import { guidOf, UAC_DISABLED } from './entries.js';
 import { adError } from './errors.js';
 import { eq } from './filter.js';
+import type { UnitGroups } from './groups.js';
 import type { Placed, PlacedAccount, Placement } from './placement.js';
 import { UNIT_MARK } from './read.js';
 import { generateSam } from './sam.js';
@@ -26,6 +27,7 @@ export interface ApplyState {
   cfg: AdConfig;
   placement: Placement;
   accountNames: Set<string>;
+  groups: UnitGroups;
   /** Person attribute names the mapping sets. */
   mapped: ReadonlySet<string>;
   /**
@@ -70,6 +72,7 @@ function ldapAttributes(
   const values: Record<string, LdapValues> = {};
   for (const a of change.attrs) {
     if (skip.has(a.name)) continue;
+    if (change.type === 'person' && s.groups.enabled && a.name === s.groups.attribute) continue;
     const refType = s.cfg.references[a.name];
     if (refType && typeof a.new === 'string' && a.new !== '') {
       const target = (refType === 'unit' ? s.placement.units : s.placement.persons).get(a.new);
@@ -199,6 +202,7 @@ async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
         throw e;
       }
       s.placement.forget('unit', change.key);
+      await s.groups.remove(change.key);
       return applied(change);
     }
   }
@@ -249,6 +253,7 @@ async function applyPerson(s: ApplyState, change: Change): Promise<ChangeResult>
     case 'disable': {
       if (!placed) return applied(change);
       const uac = placed.userAccountControl | UAC_DISABLED;
+      if (s.groups.enabled) await s.groups.leave(change.key, placed.dn, what);
       await s.dir.replace(placed.dn, { userAccountControl: [String(uac)] }, what);
       let dn = placed.dn;
       if (
@@ -318,9 +323,17 @@ async function updatePerson(s: ApplyState, change: Change, account: PlacedAccoun
     );
   }
   await s.dir.replace(dn, values, what);
+  await moveGroup(s, change, dn, what);
   s.placement.setPerson({ ...account, dn, userAccountControl: uac });
   await entryMade(s, 'person', change.key, dn);
   return applied(change, account.guid);
+}
+
+/** The account's unit group, when the change sets it (groups.ts). */
+async function moveGroup(s: ApplyState, change: Change, dn: string, what: string): Promise<void> {
+  if (!s.groups.enabled) return;
+  const a = change.attrs.find((x) => x.name === s.groups.attribute);
+  if (a) await s.groups.move(change.key, dn, a.old, a.new, what);
 }
 
 async function createAccount(s: ApplyState, change: Change): Promise<ChangeResult> {
@@ -362,6 +375,7 @@ async function createAccount(s: ApplyState, change: Change): Promise<ChangeResul
   const cn = text('cn') || text('displayName') || [given, surname].filter(Boolean).join(' ') || sam;
   const dn = await placeUnder('CN', cn, change.key, container, (dn) => s.dir.add(dn, attributes, what));
   const guid = await guidAt(s, dn, what);
+  await moveGroup(s, change, dn, what);
   s.placement.setPerson({ key: change.key, guid, dn, userAccountControl: uac });
   await entryMade(s, 'person', change.key, dn);
   return applied(change, guid);

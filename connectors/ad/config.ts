@@ -85,6 +85,23 @@ export const AdConfig = z
         create: { enabled: false, samPattern: '{given:3}{surname:3}', enableNewAccounts: false },
       }),
     /**
+     * One security group per unit, `CN=<prefix><unit key>` under `base`, holding the
+     * accounts whose person mapping sets `attribute` to that unit's key (map it as
+     * `unitGroup: '${unit.key}'`). Read back from memberOf, so membership drift is seen.
+     */
+    groups: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        base: Dn.optional(),
+        prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9 ._-]*$/, 'may hold letters, digits, space, dot, underscore, hyphen')
+          .default('Enhed '),
+        attribute: AttributeName.default('unitGroup'),
+      })
+      .default({ enabled: false, prefix: 'Enhed ', attribute: 'unitGroup' })
+      .refine((g) => !g.enabled || g.base !== undefined, 'groups.enabled needs groups.base'),
+    /**
      * Attributes whose desired value is the key of another person or unit and whose AD
      * value is that object's DN (manager, managedBy). AD keeps such links when the
      * referenced object moves, so they are compared by key, never by DN text.

@@ -97,6 +97,21 @@ export class Directory {
     });
   }
 
+  /** Adds or removes single values of a multi-valued attribute (a group's members). */
+  async change(
+    dn: string,
+    operation: 'add' | 'delete',
+    type: string,
+    values: string[],
+    label: string,
+  ): Promise<void> {
+    const client = await this.#connected();
+    const change = new Change({ operation, modification: new Attribute({ type, values }) });
+    await client.modify(dn, change).catch((e: unknown) => {
+      throw adError(e, `${operation === 'add' ? 'add to' : 'remove from'} ${label}`);
+    });
+  }
+
   /** Renames and/or moves: `newDn` must be built with dn.ts, whose escaping ldapts's split relies on. */
   async rename(dn: string, newDn: string, label: string): Promise<void> {
     const client = await this.#connected();

@@ -7,6 +7,7 @@ import { ConnectorError } from '../../src/sdk/errors.js';
 import { type ApplyState, applyAdChange } from './apply.js';
 import { AdConfig } from './config.js';
 import { Directory } from './directory.js';
+import { UnitGroups } from './groups.js';
 import { readDirectory } from './read.js';
 
 export { AdConfig } from './config.js';
@@ -20,17 +21,19 @@ function openSession(cfg: AdConfig, ctx: TargetContext): TargetSession {
       'units.mode ou-tree: map the OU name as the unit attribute `ou`',
     );
   const dir = new Directory(cfg);
+  const groups = new UnitGroups(dir, cfg);
   let state: ApplyState | null = null;
 
   const read = async () => {
     const links = (await ctx.links?.()) ?? new Map();
-    const r = await readDirectory(dir, cfg, { unitAttributes, personAttributes, links });
+    const r = await readDirectory(dir, cfg, { unitAttributes, personAttributes, links, groups });
     state = {
       dir,
       cfg,
       placement: r.placement,
       accountNames: r.accountNames,
       mapped: new Set(personAttributes),
+      groups,
       waiting: new Map(),
     };
     ctx.logger.info({ objects: r.objects.length }, 'read Active Directory');

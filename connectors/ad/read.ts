@@ -14,6 +14,7 @@ import type { Directory } from './directory.js';
 import { firstValue, parentDn } from './dn.js';
 import { first, guidOf, UAC_DISABLED, values } from './entries.js';
 import { and, eq } from './filter.js';
+import { memberOfValues, type UnitGroups } from './groups.js';
 import { Placement } from './placement.js';
 
 /** The unit anchor's value: orgsync's own mark, so that no one else's OU is taken for a unit. */
@@ -33,6 +34,7 @@ export interface ReadOptions {
   unitAttributes: readonly string[];
   personAttributes: readonly string[];
   links: ReadonlyMap<string, Link>;
+  groups: UnitGroups;
 }
 
 export async function readDirectory(
@@ -57,6 +59,8 @@ export async function readDirectory(
     placement.setUnit({ key, guid, dn: e.dn });
   }
 
+  await opts.groups.read();
+  const wantsGroup = opts.groups.enabled && opts.personAttributes.includes(opts.groups.attribute);
   const base = cfg.persons.searchBase ?? cfg.baseDn;
   const accountEntries = await dir.search(
     base,
@@ -66,7 +70,8 @@ export async function readDirectory(
       'sAMAccountName',
       'userAccountControl',
       cfg.persons.anchorAttribute,
-      ...opts.personAttributes,
+      ...(wantsGroup ? ['memberOf'] : []),
+      ...opts.personAttributes.filter((a) => a !== opts.groups.attribute),
     ],
   );
   const accountNames = new Set<string>();
@@ -124,7 +129,10 @@ export async function readDirectory(
       key,
       targetId: guid,
       parentKey: cfg.units.mode === 'ou-tree' ? unitAbove(e.dn, placement) : null,
-      attrs: refs(e, opts.personAttributes),
+      attrs: {
+        ...refs(e, opts.personAttributes),
+        ...(wantsGroup ? { [opts.groups.attribute]: opts.groups.memberOf(key, memberOfValues(e)) } : {}),
+      },
       // Only a disable orgsync made counts: an account IT disabled (a new hire waiting for
       // a password, a locked account) is not orgsync's to enable again.
       disabled: (uac & UAC_DISABLED) !== 0 && opts.links.get(`person:${key}`)?.disabled === true,
