@@ -12,7 +12,6 @@ import type { Directory, LdapValues } from './directory.js';
 import { childDn, firstValue, normaliseDn, parentDn } from './dn.js';
 import { guidOf, UAC_DISABLED } from './entries.js';
 import { adError } from './errors.js';
-import { eq } from './filter.js';
 import type { UnitGroups } from './groups.js';
 import type { Placed, PlacedAccount, Placement } from './placement.js';
 import { UNIT_MARK } from './read.js';
@@ -235,7 +234,7 @@ async function applyPerson(s: ApplyState, change: Change): Promise<ChangeResult>
   let placed = s.placement.persons.get(change.key);
   switch (change.action) {
     case 'create': {
-      placed ??= await adoptByAnchor(s, change);
+      placed ??= adoptByAnchor(s, change);
       if (placed) return updatePerson(s, change, placed);
       if (!s.cfg.persons.create.enabled)
         throw new ConnectorError(
@@ -247,7 +246,7 @@ async function applyPerson(s: ApplyState, change: Change): Promise<ChangeResult>
     case 'update':
     case 'move':
     case 'replace':
-      placed ??= await adoptByAnchor(s, change);
+      placed ??= adoptByAnchor(s, change);
       if (!placed) throw new ConnectorError('not-found', `${what} has no account in AD`);
       return updatePerson(s, change, placed);
     case 'disable': {
@@ -285,23 +284,17 @@ const anchorIsKey = (s: ApplyState) => !s.mapped.has(s.cfg.persons.anchorAttribu
 
 /**
  * The account that already exists for this person: one IT made before HR's data came (its
- * anchor set), or one a run that died had created. Adopted, never made twice.
+ * anchor set). Adopted, never made twice. From what read() saw: no search per create.
  */
-async function adoptByAnchor(s: ApplyState, change: Change) {
-  const key = change.key;
-  const value = anchorIsKey(s) ? key : newValue(change, s.cfg.persons.anchorAttribute);
+function adoptByAnchor(s: ApplyState, change: Change): PlacedAccount | undefined {
+  const value = anchorIsKey(s) ? change.key : newValue(change, s.cfg.persons.anchorAttribute);
   if (value === undefined || value === null || value === '') return undefined;
-  const base = s.cfg.persons.searchBase ?? s.cfg.baseDn;
-  const [entry] = await s.dir.search(base, eq(s.cfg.persons.anchorAttribute, String(value)), [
-    'objectGUID',
-    'userAccountControl',
-  ]);
-  const guid = entry ? guidOf(entry) : undefined;
-  if (!entry || !guid) return undefined;
-  const uac = Number((entry['userAccountControl'] as string | undefined) ?? UAC_NORMAL_ACCOUNT);
-  const placed = { key, guid, dn: entry.dn, userAccountControl: uac };
-  s.placement.setPerson(placed);
-  return placed;
+  const found = s.placement.unclaimed.get(String(value));
+  if (!found) return undefined;
+  s.placement.unclaimed.delete(String(value));
+  const account = { ...found, key: change.key };
+  s.placement.setPerson(account);
+  return account;
 }
 
 async function updatePerson(s: ApplyState, change: Change, account: PlacedAccount): Promise<ChangeResult> {

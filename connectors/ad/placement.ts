@@ -21,6 +21,11 @@ const dnKey = (dn: string): string => normaliseDn(dn).toLowerCase();
 export class Placement {
   readonly units = new Map<string, Placed>();
   readonly persons = new Map<string, PlacedAccount>();
+  /**
+   * Accounts with an anchor value but no person yet (anchor value -> account): what a
+   * create adopts instead of making a second account. Read once; no search per create.
+   */
+  readonly unclaimed = new Map<string, Omit<PlacedAccount, 'key'>>();
   readonly #byDn = new Map<string, { type: 'unit' | 'person'; key: string }>();
 
   setUnit(p: Placed): void {

@@ -95,7 +95,14 @@ export async function readDirectory(
     const guid = guidOf(e);
     if (!guid) continue;
     const key = keyOf(guid, e);
-    if (!key || placement.persons.has(key)) continue;
+    if (!key) {
+      const anchor = first(e, cfg.persons.anchorAttribute);
+      const uac = Number(first(e, 'userAccountControl') ?? 512);
+      if (anchor && !keyOfGuid.has(guid))
+        placement.unclaimed.set(anchor, { guid, dn: e.dn, userAccountControl: uac });
+      continue;
+    }
+    if (placement.persons.has(key)) continue;
     placement.setPerson({
       key,
       guid,
