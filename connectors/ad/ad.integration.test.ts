@@ -21,6 +21,7 @@ import { ldapClient, type SambaDc, startSambaDc } from '../../test/support/samba
 import { makeWorkspace, type Workspace } from '../../test/support/workspace.js';
 import { childDn } from './dn.js';
 import { guidOf } from './entries.js';
+import { AdConfig, adTarget as adTargetConnector } from './index.js';
 
 const DAY0 = '2026-11-22';
 const DAY1 = '2026-11-23';
@@ -31,6 +32,7 @@ let orgOu: string;
 let leaversOu: string;
 
 beforeAll(async () => {
+  process.env['ORGSYNC_TEST_WRONG_PW'] = 'not-the-password';
   dc = await startSambaDc();
   ldap = await ldapClient(dc);
   orgOu = `OU=Kommune,${dc.baseDn}`;
@@ -59,7 +61,8 @@ function adTarget(ws: Workspace, base: string, searchBase = dc.baseDn) {
       persons: {
         searchBase,
         create: { enabled: true, upnSuffix: 'example.test' },
-        disabledOu: leaversOu,
+        // Under the search base, or leavers moved there would no longer be seen.
+        ...(searchBase === dc.baseDn ? { disabledOu: leaversOu } : {}),
       },
     },
     objects: {
@@ -312,4 +315,40 @@ describe('ad target against a Samba domain controller', () => {
     );
     for (const e of people2) expect(String(e['sAMAccountName'])).toMatch(/^[a-z0-9]{1,20}$/);
   }, 120_000);
+
+  it('checks the connection: LDAPS or StartTLS, the certificate always verified', async () => {
+    const ws2 = await makeWorkspace({ persons: 10, asOf: DAY0 });
+    const open = async (config: Record<string, unknown>) => {
+      const base = adTarget(ws2, orgOu).config;
+      const parsed = AdConfig.parse({ ...base, ...config });
+      const session = await adTargetConnector.open(parsed, {
+        instance: 'ad',
+        logger: silentLogger(),
+        workDir: ws2.dir,
+      });
+      try {
+        return await session.check();
+      } finally {
+        await session.close?.();
+      }
+    };
+    const plain = await open({});
+    expect(plain.message).toMatch(/^bound/);
+    const startTls = {
+      url: 'ldap://127.0.0.1:389',
+      tls: { caFile: dc.caFile, serverName: dc.servername, startTls: true },
+    };
+    expect((await open(startTls)).message).toMatch(/^bound/);
+    // 127.0.0.1 is not the name on the DC's certificate: refused, not ignored.
+    const wrongName = await open({ tls: { caFile: dc.caFile } });
+    expect(wrongName.ok).toBe(false);
+    expect(wrongName.message).toMatch(/certificate|altnames|hostname/i);
+    const wrongPassword = await open({
+      bind: { user: dc.bindDn, password: { env: 'ORGSYNC_TEST_WRONG_PW' } },
+    });
+    expect(wrongPassword.ok).toBe(false);
+    expect(() => AdConfig.parse({ ...adTarget(ws2, orgOu).config, url: 'ldap://127.0.0.1:389' })).toThrow(
+      /startTls/,
+    );
+  }, 60_000);
 });

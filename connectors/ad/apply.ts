@@ -36,7 +36,7 @@ export interface ApplyState {
   waiting: Map<string, { dn: () => string | undefined; attribute: string; label: string }[]>;
 }
 
-const applied = (change: Change, targetId?: string): ChangeResult => ({
+const applied = (change: Change, targetId?: string | null): ChangeResult => ({
   changeId: change.id,
   status: 'applied',
   ...(targetId ? { targetId } : {}),
@@ -141,8 +141,14 @@ async function placeUnder(
   throw new ConnectorError('conflict', `no free name for ${key} under ${parent}`);
 }
 
-/** The entry's GUID, read back after a create (the durable link). */
-async function guidAt(s: ApplyState, dn: string, what: string): Promise<string> {
+/**
+ * The entry's GUID after a create, when it is needed now. An entry that carries its key in
+ * its anchor is found again by it, so its GUID is learnt on the next read (read.ts relinks)
+ * instead: reading it back here cost a quarter of the create rate on a DC that serialises
+ * requests. Only an account anchored by a mapped HR value needs it at once.
+ */
+async function guidAt(s: ApplyState, dn: string, what: string): Promise<string | null> {
+  if (dn.startsWith('OU=') || anchorIsKey(s)) return null;
   const [entry] = await s.dir.search(dn, '(objectClass=*)', ['objectGUID'], 'base').catch((e: unknown) => {
     throw adError(e, `${what}: read back after create`);
   });
@@ -175,7 +181,7 @@ async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
         s.dir.add(dn, attributes, what),
       );
       const guid = await guidAt(s, dn, what);
-      s.placement.setUnit({ key: change.key, guid, dn });
+      s.placement.setUnit({ key: change.key, guid: guid ?? '', dn });
       await entryMade(s, 'unit', change.key, dn);
       return applied(change, guid);
     }
@@ -186,7 +192,7 @@ async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
       return updateUnit(s, change, placed);
     case 'disable':
       // An OU cannot be disabled: a closed unit's OU stays as it is (read() keeps it closed).
-      return applied(change, placed?.guid);
+      return applied(change, placed?.guid || null);
     case 'delete': {
       if (!placed) return applied(change); // already gone
       try {
@@ -196,7 +202,7 @@ async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
         if (e instanceof ConnectorError && e.kind === 'conflict')
           throw new ConnectorError(
             'conflict',
-            `${what}: OU ${placed.dn} still holds objects orgsync does not manage; move them out, or set onRemove.unit to ignore`,
+            `${what}: OU ${placed.dn} still holds objects (accounts orgsync does not manage, or leavers it disabled there when persons.disabledOu is not set); move them out, or set onRemove.unit to disable`,
           );
         throw e;
       }
@@ -224,7 +230,7 @@ async function updateUnit(s: ApplyState, change: Change, unit: Placed): Promise<
     s.placement.moved(oldDn, dn);
   }
   await s.dir.replace(dn, values, what);
-  return applied(change, unit.guid);
+  return applied(change, unit.guid || null);
 }
 
 // ---- persons ---------------------------------------------------------------------------
@@ -266,7 +272,7 @@ async function applyPerson(s: ApplyState, change: Change): Promise<ChangeResult>
         );
       }
       s.placement.setPerson({ ...placed, dn, userAccountControl: uac });
-      return applied(change, placed.guid);
+      return applied(change, placed.guid || null);
     }
     case 'delete': {
       if (!placed) return applied(change);
@@ -319,7 +325,7 @@ async function updatePerson(s: ApplyState, change: Change, account: PlacedAccoun
   await moveGroup(s, change, dn, what);
   s.placement.setPerson({ ...account, dn, userAccountControl: uac });
   await entryMade(s, 'person', change.key, dn);
-  return applied(change, account.guid);
+  return applied(change, account.guid || null);
 }
 
 /** The account's unit group, when the change sets it (groups.ts). */
@@ -369,7 +375,7 @@ async function createAccount(s: ApplyState, change: Change): Promise<ChangeResul
   const dn = await placeUnder('CN', cn, change.key, container, (dn) => s.dir.add(dn, attributes, what));
   const guid = await guidAt(s, dn, what);
   await moveGroup(s, change, dn, what);
-  s.placement.setPerson({ key: change.key, guid, dn, userAccountControl: uac });
+  s.placement.setPerson({ key: change.key, guid: guid ?? '', dn, userAccountControl: uac });
   await entryMade(s, 'person', change.key, dn);
   return applied(change, guid);
 }

@@ -6,6 +6,17 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { secret } from '../../src/sdk/secret.js';
+import { normaliseDn } from './dn.js';
+
+/** Whether `dn` is `base` or lies below it (AD compares DNs without regard to case). */
+function under(dn: string, base: string): boolean {
+  try {
+    const [d, b] = [normaliseDn(dn).toLowerCase(), normaliseDn(base).toLowerCase()];
+    return d === b || d.endsWith(`,${b}`);
+  } catch {
+    return false;
+  }
+}
 
 /** A DN given in config: checked for shape here, parsed properly where it is used. */
 const Dn = z
@@ -118,6 +129,25 @@ export const AdConfig = z
     message: 'a plain ldap:// URL needs tls.startTls: true (AD refuses binds without encryption)',
     path: ['tls', 'startTls'],
   })
+  .refine((c) => !(c.url.startsWith('ldaps://') && c.tls?.startTls), {
+    message: 'StartTLS is for ldap:// URLs; an ldaps:// connection is already encrypted',
+    path: ['tls', 'startTls'],
+  })
+  .refine((c) => !c.persons.create.enabled || c.units.mode === 'ou-tree' || c.persons.create.ou, {
+    message: 'persons.create needs persons.create.ou when units are not mirrored as OUs',
+    path: ['persons', 'create', 'ou'],
+  })
+  .refine(
+    (c) =>
+      [c.units.base, c.persons.create.ou, c.persons.disabledOu].every(
+        (dn) => dn === undefined || under(dn, c.persons.searchBase ?? c.baseDn),
+      ),
+    {
+      message:
+        'units.base, persons.create.ou and persons.disabledOu must lie under persons.searchBase: accounts moved out of it are no longer seen',
+      path: ['persons', 'searchBase'],
+    },
+  )
   .refine((c) => c.tls !== undefined, {
     message: 'tls.caFile is required: the DC certificate is always verified',
     path: ['tls', 'caFile'],

@@ -33,12 +33,14 @@ export class Directory {
       url: this.#cfg.url,
       timeout: this.#cfg.timeoutMs,
       connectTimeout: Math.min(this.#cfg.timeoutMs, 10_000),
-      tlsOptions,
+      // Only for ldaps://: given to an ldap:// client as well, ldapts's StartTLS handshake
+      // fails (the DC resets the connection); startTLS() gets its own copy below.
+      ...(tls.startTls ? {} : { tlsOptions }),
       // A StartTLS session is never rebound silently (the rebind would go out in clear).
       autoRebind: !tls.startTls,
     });
     try {
-      if (tls.startTls) await client.startTLS(tlsOptions);
+      if (tls.startTls) await client.startTLS({ ...tlsOptions });
       await client.bind(this.#cfg.bind.user, this.#cfg.bind.password.reveal());
     } catch (e) {
       await client.unbind().catch(() => undefined);

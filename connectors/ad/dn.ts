@@ -17,7 +17,10 @@ export type Ava = { type: string; value: string };
 /** A relative distinguished name: usually one AVA, several when multi-valued (`CN=a+UID=b`). */
 export type Rdn = Ava[];
 
-/** A DN that cannot be built or read. The value came from HR or the server, so it is the value's fault. */
+/**
+ * A DN that cannot be built or read. The value came from HR or the server, so it is the
+ * value's fault. Messages give positions, never the DN: an account's DN holds a name.
+ */
 export class DnError extends ConnectorError {
   constructor(message: string) {
     super('invalid-value', message);
@@ -73,7 +76,7 @@ function readValue(dn: string, start: number): { value: string; end: number } {
   // Unescaped spaces around the value are separators' padding (RFC 1779 style), not content.
   while (dn[i] === ' ') i++;
   if (dn[i] === '#')
-    throw new DnError(`BER-encoded values (#hex) are not supported, at position ${i} of "${dn}"`);
+    throw new DnError(`BER-encoded values (#hex) are not supported, at position ${i} of a DN`);
   const bytes: number[] = [];
   /** Length of `bytes` after the last escape: trimming trailing spaces never goes below it. */
   let escapedUpTo = 0;
@@ -85,7 +88,7 @@ function readValue(dn: string, start: number): { value: string; end: number } {
     const ch = dn[i]!;
     if (ch === ',' || ch === '+') break;
     if (FORBIDDEN_UNESCAPED.has(ch))
-      throw new DnError(`unescaped ${JSON.stringify(ch)} at position ${i} of "${dn}"`);
+      throw new DnError(`unescaped ${JSON.stringify(ch)} at position ${i} of a DN`);
     if (ch !== '\\') continue;
     pushLiteral(i);
     const hex = dn.slice(i + 1, i + 3);
@@ -96,18 +99,18 @@ function readValue(dn: string, start: number): { value: string; end: number } {
       bytes.push(dn.charCodeAt(i + 1));
       i += 1;
     } else {
-      throw new DnError(`invalid escape at position ${i} of "${dn}"`);
+      throw new DnError(`invalid escape at position ${i} of a DN`);
     }
     escapedUpTo = bytes.length;
     literalStart = i + 1;
   }
   pushLiteral(i);
   while (bytes.length > escapedUpTo && bytes[bytes.length - 1] === 0x20) bytes.pop();
-  if (bytes.length === 0) throw new DnError(`empty value at position ${start} of "${dn}"`);
+  if (bytes.length === 0) throw new DnError(`empty value at position ${start} of a DN`);
   try {
     return { value: strictUtf8.decode(Uint8Array.from(bytes)), end: i };
   } catch {
-    throw new DnError(`hex escapes that are not UTF-8 in "${dn}"`);
+    throw new DnError(`hex escapes that are not UTF-8 in a DN`);
   }
 }
 
@@ -123,10 +126,10 @@ export function parseDn(dn: string): Rdn[] {
   let i = 0;
   for (;;) {
     const eq = dn.indexOf('=', i);
-    if (eq === -1) throw new DnError(`missing "=" after position ${i} of "${dn}"`);
+    if (eq === -1) throw new DnError(`missing "=" after position ${i} of a DN`);
     const type = dn.slice(i, eq).trim();
     if (!ATTRIBUTE_TYPE.test(type))
-      throw new DnError(`"${type}" at position ${i} of "${dn}" is not an attribute type`);
+      throw new DnError(`"${type}" at position ${i} of a DN is not an attribute type`);
     const { value, end } = readValue(dn, eq + 1);
     rdn.push({ type, value });
     if (end >= dn.length) break;

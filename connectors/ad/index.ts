@@ -15,11 +15,21 @@ export { AdConfig } from './config.js';
 function openSession(cfg: AdConfig, ctx: TargetContext): TargetSession {
   const unitAttributes = ctx.attributes?.unit ?? [];
   const personAttributes = ctx.attributes?.person ?? [];
-  if (cfg.units.mode === 'ou-tree' && ctx.attributes?.unit && !unitAttributes.includes('ou'))
-    throw new ConnectorError(
-      'invalid-config',
-      'units.mode ou-tree: map the OU name as the unit attribute `ou`',
-    );
+  // Mistakes that would otherwise fail every change at apply time, refused at once.
+  if (ctx.attributes) {
+    if (cfg.units.mode === 'ou-tree' && !ctx.attributes.unit)
+      throw new ConnectorError('invalid-config', 'units.mode ou-tree: map units (at least their `ou` name)');
+    if (cfg.units.mode === 'none' && ctx.attributes.unit)
+      throw new ConnectorError(
+        'invalid-config',
+        'units are mapped but units.mode is none: set units.mode: ou-tree',
+      );
+    if (cfg.units.mode === 'ou-tree' && !unitAttributes.includes('ou'))
+      throw new ConnectorError(
+        'invalid-config',
+        'units.mode ou-tree: map the OU name as the unit attribute `ou`',
+      );
+  }
   const dir = new Directory(cfg);
   const groups = new UnitGroups(dir, cfg);
   let state: ApplyState | null = null;
@@ -27,6 +37,7 @@ function openSession(cfg: AdConfig, ctx: TargetContext): TargetSession {
   const read = async () => {
     const links = (await ctx.links?.()) ?? new Map();
     const r = await readDirectory(dir, cfg, { unitAttributes, personAttributes, links, groups });
+    if (r.relinks.size > 0) await ctx.relink?.(r.relinks);
     state = {
       dir,
       cfg,

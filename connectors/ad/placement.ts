@@ -8,6 +8,7 @@ import { normaliseDn } from './dn.js';
 
 export interface Placed {
   key: string;
+  /** objectGUID; '' for an entry made in this run (learnt on the next read). */
   guid: string;
   dn: string;
 }

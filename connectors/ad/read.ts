@@ -9,6 +9,7 @@ import type { Entry } from 'ldapts';
 import type { Link } from '../../src/sdk/connector.js';
 import type { AttrValue, CurrentObject } from '../../src/sdk/types.js';
 import { setOwn } from '../../src/util/collections.js';
+import { isPersonKey } from '../../src/util/pseudonym.js';
 import type { AdConfig } from './config.js';
 import type { Directory } from './directory.js';
 import { firstValue, parentDn } from './dn.js';
@@ -28,6 +29,8 @@ export interface DirectoryState {
   /** Every sAMAccountName under the search base, lower-cased: new ones must differ. */
   accountNames: Set<string>;
   objects: CurrentObject[];
+  /** `type:key` -> objectGUID, for the state to keep as the durable link. */
+  relinks: Map<string, string>;
 }
 
 export interface ReadOptions {
@@ -86,8 +89,14 @@ export async function readDirectory(
   // A mapped anchor holds an HR value, not the key: such accounts are matched when the
   // engine asks to create their person (apply.ts), and by their GUID link after that.
   const anchorIsKey = !opts.personAttributes.includes(cfg.persons.anchorAttribute);
-  const keyOf = (guid: string, e: Entry) =>
-    keyOfGuid.get(guid) ?? (anchorIsKey ? first(e, cfg.persons.anchorAttribute) : undefined);
+  // Only a value shaped like orgsync's keys counts: payroll numbers IT keeps in the same
+  // attribute must not become persons that HR "lacks" (and be disabled).
+  const keyOf = (guid: string, e: Entry) => {
+    const linked = keyOfGuid.get(guid);
+    if (linked !== undefined || !anchorIsKey) return linked;
+    const anchor = first(e, cfg.persons.anchorAttribute);
+    return anchor !== undefined && isPersonKey(anchor) ? anchor : undefined;
+  };
   const accounts: Entry[] = [];
   for (const e of ordered) {
     const sam = first(e, 'sAMAccountName');
@@ -145,7 +154,18 @@ export async function readDirectory(
       disabled: (uac & UAC_DISABLED) !== 0 && opts.links.get(`person:${key}`)?.disabled === true,
     });
   }
-  return { placement, accountNames, objects };
+  return { placement, accountNames, objects, relinks: relinks(objects, opts.links) };
+}
+
+/** GUIDs orgsync holds no link for yet (entries it made without reading them back). */
+function relinks(objects: readonly CurrentObject[], links: ReadonlyMap<string, Link>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const o of objects) {
+    const id = `${o.type}:${o.key}`;
+    const link = links.get(id);
+    if (link && o.targetId && link.targetId !== o.targetId) out.set(id, o.targetId);
+  }
+  return out;
 }
 
 /** The unit whose OU holds this entry directly, if orgsync owns that OU. */

@@ -13,7 +13,7 @@ import { diffTarget } from '../plan/diff.js';
 import { changesFingerprint, maskChanges, type Plan, summarise, type TargetPlan } from '../plan/plan.js';
 import { safetyReasons } from '../plan/safety.js';
 import type { TargetSession } from '../sdk/connector.js';
-import type { Change, CurrentObject, DesiredObject } from '../sdk/types.js';
+import type { Change, CurrentObject, DesiredObject, ObjectType } from '../sdk/types.js';
 import type { StoredObject } from '../state/store.js';
 import type { Engine } from './context.js';
 import { loadCurrent, objectId } from './current.js';
@@ -52,6 +52,14 @@ export async function openTarget(engine: Engine, t: LoadedTarget): Promise<Targe
     logger: engine.logger.child({ target: t.config.name }),
     workDir,
     attributes,
+    relink: (ids) =>
+      engine.store.setTargetIds(
+        t.config.name,
+        [...ids].map(([id, targetId]) => {
+          const at = id.indexOf(':');
+          return { type: id.slice(0, at) as ObjectType, key: id.slice(at + 1), targetId };
+        }),
+      ),
     links: async () =>
       new Map(
         (await engine.store.loadObjects(t.config.name)).map((o) => [

@@ -50,6 +50,8 @@ export interface TargetContext extends ConnectorContext {
    * (a GUID) after someone renamed them, and to tell its own disables from an admin's.
    */
   links?(): Promise<ReadonlyMap<string, Link>>;
+  /** Records durable ids learnt on read for objects orgsync holds (`type:key` -> id). */
+  relink?(ids: ReadonlyMap<string, string>): Promise<void>;
 }
 
 export interface SourceContext extends ConnectorContext {

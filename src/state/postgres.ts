@@ -246,6 +246,20 @@ class PostgresStore implements StateStore {
     await this.#pool.end();
   }
 
+  async setTargetIds(
+    target: string,
+    ids: readonly { type: ObjectType; key: string; targetId: string }[],
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    // One statement for the lot: unnest pairs the arrays row by row.
+    await this.#pool.query(
+      `UPDATE ${this.#t('objects')} AS o SET target_id = v.target_id
+       FROM unnest($2::text[], $3::text[], $4::text[]) AS v(type, key, target_id)
+       WHERE o.target = $1 AND o.type = v.type AND o.key = v.key`,
+      [target, ids.map((i) => i.type), ids.map((i) => i.key), ids.map((i) => i.targetId)],
+    );
+  }
+
   async loadObjects(target: string): Promise<StoredObject[]> {
     const { rows } = await this.#pool.query<ObjectRow>(
       `SELECT * FROM ${this.#t('objects')} WHERE target = $1 ORDER BY type, key`,

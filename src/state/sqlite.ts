@@ -117,6 +117,7 @@ function prepare(db: Db) {
          fingerprints = excluded.fingerprints, disabled = excluded.disabled, applied_at = excluded.applied_at`,
     ),
     deleteObject: db.prepare('DELETE FROM objects WHERE target = ? AND type = ? AND key = ?'),
+    setTargetId: db.prepare('UPDATE objects SET target_id = ? WHERE target = ? AND type = ? AND key = ?'),
     insertRun: db.prepare(
       `INSERT INTO runs (id, command, started_at, finished_at, status, as_of, source_fingerprint, summary)
        VALUES (@id, @command, @startedAt, NULL, 'running', @asOf, @sourceFingerprint, '{}')`,
@@ -262,6 +263,15 @@ class SqliteStore implements StateStore {
 
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
+  }
+
+  async setTargetIds(
+    target: string,
+    ids: readonly { type: ObjectType; key: string; targetId: string }[],
+  ): Promise<void> {
+    this.#db.transaction(() => {
+      for (const i of ids) this.#s.setTargetId.run(i.targetId, target, i.type, i.key);
+    })();
   }
 
   async loadObjects(target: string): Promise<StoredObject[]> {

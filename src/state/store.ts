@@ -82,6 +82,14 @@ export interface StateStore {
   close(): Promise<void>;
 
   loadObjects(target: string): Promise<StoredObject[]>;
+  /**
+   * Records the durable ids a target reported for objects orgsync already holds (an AD
+   * objectGUID learnt on read, not at create). Rows that do not exist are left alone.
+   */
+  setTargetIds(
+    target: string,
+    ids: readonly { type: ObjectType; key: string; targetId: string }[],
+  ): Promise<void>;
 
   startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): Promise<void>;
   finishRun(id: string, status: RunStatus, summary: Record<string, unknown>): Promise<void>;

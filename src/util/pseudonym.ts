@@ -7,6 +7,9 @@ import { hmac } from './hash.js';
 
 export type Pseudonymizer = (cpr: string) => string;
 
+/** The shape of every person key: what a target may trust as one of orgsync's (`p-` + 20 hex). */
+export const isPersonKey = (v: string): boolean => /^p-[0-9a-f]{20}$/.test(v);
+
 export function makePseudonymizer(key: string): Pseudonymizer {
   const cache = new Map<string, string>();
   return (cpr) => {

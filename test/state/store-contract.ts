@@ -121,6 +121,18 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         expect(await store.loadObjects(target)).toEqual([]);
       });
 
+      it('records durable ids learnt on read, for rows it holds only', async () => {
+        const c = change(target, 'p-1');
+        await store.recordResult(runId, target, c, applied(c), object(target, 'p-1', { targetId: null }));
+        await store.setTargetIds(target, [
+          { type: 'person', key: 'p-1', targetId: 'guid-1' },
+          { type: 'person', key: 'p-unknown', targetId: 'guid-2' },
+        ]);
+        const rows = await store.loadObjects(target);
+        expect(rows.map((r) => [r.key, r.targetId])).toEqual([['p-1', 'guid-1']]);
+        await store.setTargetIds(target, []);
+      });
+
       it('keeps targets apart and lists a target in type, key order', async () => {
         const other = uid('target');
         for (const [t, type, key] of [
