@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 /** An AD target over the test DC, OUs mirrored under `base`, accounts created on demand. */
-function adTarget(ws: Workspace, base: string, searchBase = dc.baseDn) {
+function adTarget(ws: Workspace, base: string, searchBase = dc.baseDn, enableNewAccounts = false) {
   writeFileSync(join(ws.dir, 'ad-password'), dc.password);
   return {
     name: 'ad',
@@ -60,7 +60,7 @@ function adTarget(ws: Workspace, base: string, searchBase = dc.baseDn) {
       groups: { enabled: true, base: `CN=Users,${dc.baseDn}`, prefix: 'Enhed ' },
       persons: {
         searchBase,
-        create: { enabled: true, upnSuffix: 'example.test' },
+        create: { enabled: true, upnSuffix: 'example.test', enableNewAccounts },
         // Under the search base, or leavers moved there would no longer be seen.
         ...(searchBase === dc.baseDn ? { disabledOu: leaversOu } : {}),
       },
@@ -293,7 +293,7 @@ describe('ad target against a Samba domain controller', () => {
         })),
       }),
     );
-    const hostileConfig = hostile.writeConfig([adTarget(hostile, base, base)], {
+    const hostileConfig = hostile.writeConfig([adTarget(hostile, base, base, true)], {
       source: { connector: 'json-hr', config: { path: join(hostile.dir, 'hr.json') } },
     });
     const r = await syncAndReplan(hostileConfig, DAY0);
@@ -308,8 +308,10 @@ describe('ad target against a Samba domain controller', () => {
     expect(descriptions).toEqual(['Kommune', ...names.map((n) => n.trim())].sort());
     const { searchEntries: people2 } = await ldap.search(base, {
       filter: '(&(objectClass=user)(employeeNumber=*))',
-      attributes: ['displayName', 'title', 'sAMAccountName'],
+      attributes: ['displayName', 'title', 'sAMAccountName', 'userAccountControl', 'pwdLastSet'],
     });
+    // enableNewAccounts: enabled (512) with a random password that must be changed at first logon.
+    for (const e of people2) expect([Number(e['userAccountControl']), String(e['pwdLastSet'])]).toEqual([512, '0']);
     expect(people2.map((e) => String(e['displayName'])).sort()).toEqual(
       people.map(([g, s]) => `${g!.trim()} ${s!.trim()}`).sort(),
     );
