@@ -311,7 +311,8 @@ describe('ad target against a Samba domain controller', () => {
       attributes: ['displayName', 'title', 'sAMAccountName', 'userAccountControl', 'pwdLastSet'],
     });
     // enableNewAccounts: enabled (512) with a random password that must be changed at first logon.
-    for (const e of people2) expect([Number(e['userAccountControl']), String(e['pwdLastSet'])]).toEqual([512, '0']);
+    for (const e of people2)
+      expect([Number(e['userAccountControl']), String(e['pwdLastSet'])]).toEqual([512, '0']);
     expect(people2.map((e) => String(e['displayName'])).sort()).toEqual(
       people.map(([g, s]) => `${g!.trim()} ${s!.trim()}`).sort(),
     );
