@@ -354,4 +354,30 @@ describe('ad target against a Samba domain controller', () => {
       /startTls/,
     );
   }, 60_000);
+
+  it('without an OU tree: accounts created in one OU, never moved, converged', async () => {
+    const flat = await makeWorkspace({ persons: 20, asOf: DAY0, seed: 8 });
+    const ou = `OU=Flat,${dc.baseDn}`;
+    await ldap.add(ou, { objectClass: ['top', 'organizationalUnit'] });
+    const t = adTarget(flat, orgOu, ou);
+    const { unitGroup: _group, ...personAttributes } = t.objects.person.attributes;
+    const config = flat.writeConfig([
+      {
+        ...t,
+        config: {
+          ...t.config,
+          units: { mode: 'none' },
+          groups: { enabled: false },
+          persons: { searchBase: ou, create: { enabled: true, ou } },
+        },
+        objects: { person: { attributes: personAttributes } },
+      },
+    ]);
+    const r = await syncAndReplan(config, DAY0);
+    expect(r.outcomes[0]!.problems).toEqual([]);
+    expect(r.secondPlan).toEqual({ ad: 0 });
+    const made = await accounts(ou);
+    expect(made.length).toBe(r.planned['ad']!.create);
+    for (const e of made) expect(e.dn.endsWith(`,${ou}`)).toBe(true);
+  }, 120_000);
 });

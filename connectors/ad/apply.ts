@@ -349,20 +349,13 @@ async function createAccount(s: ApplyState, change: Change): Promise<ChangeResul
   const given = text('givenName');
   const surname = text('sn');
   const values = ldapAttributes(s, change, new Set(['cn']));
-  const sam = generateSam(
-    { givenName: given, surname, key: change.key },
-    { pattern: create.samPattern, taken: (n) => s.accountNames.has(n) },
-  );
-  s.accountNames.add(sam);
   const enabled = create.enableNewAccounts;
   const uac = UAC_NORMAL_ACCOUNT | (enabled ? 0 : UAC_DISABLED);
   const attributes: Record<string, LdapValues> = {
     objectClass: ['top', 'person', 'organizationalPerson', 'user'],
-    sAMAccountName: [sam],
     ...(anchorIsKey(s) ? { [s.cfg.persons.anchorAttribute]: [change.key] } : {}),
     userAccountControl: [String(uac)],
   };
-  if (create.upnSuffix) attributes['userPrincipalName'] = [`${sam}@${create.upnSuffix}`];
   if (enabled) {
     // A long random password nobody knows, to be reset by whoever hands the account out;
     // AD takes it only as UTF-16LE in quotes, and only over an encrypted connection.
@@ -371,8 +364,25 @@ async function createAccount(s: ApplyState, change: Change): Promise<ChangeResul
     attributes['pwdLastSet'] = ['0'];
   }
   for (const [k, v] of Object.entries(values)) if (v.length > 0) attributes[k] = v;
-  const cn = text('cn') || text('displayName') || [given, surname].filter(Boolean).join(' ') || sam;
-  const dn = await placeUnder('CN', cn, change.key, container, (dn) => s.dir.add(dn, attributes, what));
+  const cn = text('cn') || text('displayName') || [given, surname].filter(Boolean).join(' ') || change.key;
+  // sAMAccountName is unique in the whole domain, beyond what the search base showed: a name
+  // the DC says is taken is remembered and the next candidate tried.
+  let dn: string | undefined;
+  for (let attempt = 1; dn === undefined; attempt++) {
+    const sam = generateSam(
+      { givenName: given, surname, key: change.key },
+      { pattern: create.samPattern, taken: (n) => s.accountNames.has(n) },
+    );
+    s.accountNames.add(sam);
+    attributes['sAMAccountName'] = [sam];
+    if (create.upnSuffix) attributes['userPrincipalName'] = [`${sam}@${create.upnSuffix}`];
+    try {
+      dn = await placeUnder('CN', cn, change.key, container, (to) => s.dir.add(to, attributes, what));
+    } catch (e) {
+      const samTaken = e instanceof ConnectorError && /samAccountName|userPrincipalName/i.test(e.message);
+      if (!samTaken || attempt >= 20) throw e;
+    }
+  }
   const guid = await guidAt(s, dn, what);
   await moveGroup(s, change, dn, what);
   s.placement.setPerson({ key: change.key, guid: guid ?? '', dn, userAccountControl: uac });

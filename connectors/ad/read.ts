@@ -12,7 +12,7 @@ import { setOwn } from '../../src/util/collections.js';
 import { isPersonKey } from '../../src/util/pseudonym.js';
 import type { AdConfig } from './config.js';
 import type { Directory } from './directory.js';
-import { firstValue, parentDn } from './dn.js';
+import { firstValue, normaliseDn, parentDn } from './dn.js';
 import { first, guidOf, UAC_DISABLED, values } from './entries.js';
 import { and, eq } from './filter.js';
 import { memberOfValues, type UnitGroups } from './groups.js';
@@ -121,6 +121,17 @@ export async function readDirectory(
     accounts.push(e);
   }
 
+  // New accounts need a sAMAccountName no object in the domain has, not only those in the
+  // search base (groups and computers count too).
+  if (
+    cfg.persons.create.enabled &&
+    normaliseDn(base).toLowerCase() !== normaliseDn(cfg.baseDn).toLowerCase()
+  ) {
+    for (const e of await dir.search(cfg.baseDn, '(sAMAccountName=*)', ['sAMAccountName'])) {
+      const sam = first(e, 'sAMAccountName');
+      if (sam) accountNames.add(sam.toLowerCase());
+    }
+  }
   const refs = (e: Entry, names: readonly string[]) => attrsOf(e, names, cfg, placement);
   for (const e of unitEntries) {
     const key = first(e, cfg.units.anchorAttribute)!.slice(UNIT_MARK.length);
