@@ -120,6 +120,7 @@ function containerOf(s: ApplyState, unitKey: string | null, what: string): strin
  * sibling already has it, the name with the object's key in brackets.
  */
 async function placeUnder(
+  s: ApplyState,
   rdnType: 'OU' | 'CN',
   name: string,
   key: string,
@@ -131,6 +132,10 @@ async function placeUnder(
   const candidates = [plain, `${name.slice(0, RDN_MAX - suffix.length)}${suffix}`];
   for (const [i, value] of candidates.entries()) {
     const dn = childDn(rdnType, value, parent);
+    // A name another of orgsync's objects has here is not even tried: a refused add costs the
+    // DC nearly as much as one that succeeds (namesakes are common in a large OU).
+    const holder = s.placement.at(dn);
+    if (holder !== undefined && holder.key !== key && i < candidates.length - 1) continue;
     try {
       await write(dn);
       return dn;
@@ -177,7 +182,7 @@ async function applyUnit(s: ApplyState, change: Change): Promise<ChangeResult> {
         [s.cfg.units.anchorAttribute]: [`${UNIT_MARK}${change.key}`],
       };
       for (const [k, v] of Object.entries(values)) if (v.length > 0) attributes[k] = v;
-      const dn = await placeUnder('OU', name, change.key, containerOf(s, change.parentKey, what), (dn) =>
+      const dn = await placeUnder(s, 'OU', name, change.key, containerOf(s, change.parentKey, what), (dn) =>
         s.dir.add(dn, attributes, what),
       );
       const guid = await guidAt(s, dn, what);
@@ -223,7 +228,7 @@ async function updateUnit(s: ApplyState, change: Change, unit: Placed): Promise<
     const parent = moving ? containerOf(s, change.parentKey, what) : parentDn(dn);
     const rdn = name === undefined ? firstValue(dn) : String(name);
     const oldDn = dn;
-    dn = await placeUnder('OU', rdn, change.key, parent, (to) =>
+    dn = await placeUnder(s, 'OU', rdn, change.key, parent, (to) =>
       to.toLowerCase() === oldDn.toLowerCase() ? Promise.resolve() : s.dir.rename(oldDn, to, what),
     );
     s.placement.setUnit({ ...unit, dn });
@@ -267,7 +272,7 @@ async function applyPerson(s: ApplyState, change: Change): Promise<ChangeResult>
       ) {
         // Two leavers called Jens Hansen: the second gets its key in brackets.
         const from = dn;
-        dn = await placeUnder('CN', firstValue(dn), change.key, s.cfg.persons.disabledOu, (to) =>
+        dn = await placeUnder(s, 'CN', firstValue(dn), change.key, s.cfg.persons.disabledOu, (to) =>
           s.dir.rename(from, to, what),
         );
       }
@@ -317,8 +322,13 @@ async function updatePerson(s: ApplyState, change: Change, account: PlacedAccoun
   if (cn !== undefined || moving) {
     const parent = moving ? containerOf(s, change.parentKey, what) : parentDn(dn);
     const oldDn = dn;
-    dn = await placeUnder('CN', cn === undefined ? firstValue(dn) : String(cn), change.key, parent, (to) =>
-      to.toLowerCase() === oldDn.toLowerCase() ? Promise.resolve() : s.dir.rename(oldDn, to, what),
+    dn = await placeUnder(
+      s,
+      'CN',
+      cn === undefined ? firstValue(dn) : String(cn),
+      change.key,
+      parent,
+      (to) => (to.toLowerCase() === oldDn.toLowerCase() ? Promise.resolve() : s.dir.rename(oldDn, to, what)),
     );
   }
   await s.dir.replace(dn, values, what);
@@ -377,7 +387,7 @@ async function createAccount(s: ApplyState, change: Change): Promise<ChangeResul
     attributes['sAMAccountName'] = [sam];
     if (create.upnSuffix) attributes['userPrincipalName'] = [`${sam}@${create.upnSuffix}`];
     try {
-      dn = await placeUnder('CN', cn, change.key, container, (to) => s.dir.add(to, attributes, what));
+      dn = await placeUnder(s, 'CN', cn, change.key, container, (to) => s.dir.add(to, attributes, what));
     } catch (e) {
       const samTaken = e instanceof ConnectorError && /samAccountName|userPrincipalName/i.test(e.message);
       if (!samTaken || attempt >= 20) throw e;
