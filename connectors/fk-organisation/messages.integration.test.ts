@@ -6,14 +6,24 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { XmlDocument, type XmlElement } from 'libxml2-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENHEDSTYPE, fkUuid, unitImport } from './messages.js';
+import {
+  addressImport,
+  ENHEDSTYPE,
+  fkUuid,
+  functionImport,
+  personImport,
+  unitImport,
+  userImport,
+} from './messages.js';
+import type { EntityService } from './wsdl.js';
 import { serviceClient } from './wsdl.js';
-import { ContractValidator } from './xsd.js';
+import { ContractValidator, type FkService } from './xsd.js';
 
 const ORG = '3c1a7f2e-4d5b-4c6a-8e9f-0a1b2c3d4e5f';
 const captured: { headers: Record<string, unknown>; body: string }[] = [];
 let server: Server;
 let url: string;
+let base: string;
 const validator = new ContractValidator();
 
 beforeAll(async () => {
@@ -29,15 +39,16 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/organisation/organisationenhed/6`;
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 /** Validates the Body's one child of a captured envelope, in place (its namespaces are the envelope's). */
-function validateBody(envelope: string) {
+function validateBody(envelope: string, service: FkService = 'OrganisationEnhed') {
   const doc = XmlDocument.fromString(envelope);
   try {
     const child = doc.get('/s:Envelope/s:Body/*', { s: 'http://www.w3.org/2003/05/soap-envelope' });
-    return validator.validateElement('OrganisationEnhed', child as XmlElement);
+    return validator.validateElement(service, child as XmlElement);
   } finally {
     doc.dispose();
   }
@@ -75,5 +86,56 @@ describe('FK Organisation requests, as soap sends them', () => {
     expect(body).toContain('http://www.w3.org/2003/05/soap-envelope');
     expect(validateBody(body)).toEqual({ valid: true });
     expect(body).toContain('Skole &amp; Dagtilbud &lt;Syd&gt;');
+  });
+
+  it('a user: Person, addresses, Bruger and its functions, each valid against its service XSD', async () => {
+    const actor = { organisation: ORG };
+    const now = '2026-11-23T10:00:00Z';
+    const person = fkUuid(ORG, 'person', 'p-1');
+    const mail = fkUuid(ORG, 'address:email', 'p-1');
+    const user = fkUuid(ORG, 'user', 'p-1');
+    const bodies: [EntityService, object][] = [
+      [
+        'Person',
+        personImport(actor, { uuid: person, key: 'p-1', name: 'Søren Ærø', cpr: '0101901234' }, now),
+      ],
+      ['Adresse', addressImport(actor, { uuid: mail, key: 'p-1 e-mail', text: 'sae@kommune.dk' }, now)],
+      [
+        'Bruger',
+        userImport(
+          actor,
+          {
+            uuid: user,
+            userKey: 'SAE',
+            name: 'Søren Ærø',
+            person,
+            addresses: [{ role: 'email', uuid: mail }],
+            active: true,
+          },
+          now,
+        ),
+      ],
+      [
+        'OrganisationFunktion',
+        functionImport(
+          actor,
+          {
+            uuid: fkUuid(ORG, 'position', '42'),
+            key: '42',
+            name: 'Lærer',
+            type: 'position',
+            user,
+            unit: fkUuid(ORG, 'unit', '1042'),
+            active: true,
+          },
+          now,
+        ),
+      ],
+    ];
+    for (const [service, body] of bodies) {
+      const client = await serviceClient(service, `${base}/organisation/${service.toLowerCase()}/6`);
+      await client.importerAsync(body).catch(() => undefined);
+      expect(validateBody(captured.at(-1)!.body, service), service).toEqual({ valid: true });
+    }
   });
 });

@@ -86,3 +86,159 @@ export function unitImport(actor: Actor, unit: UnitState, now: string) {
     },
   };
 }
+
+/** Funktionstype classifiers (contracts/ORIGIN.md). */
+export const FUNKTIONSTYPE = {
+  position: '02e61900-33e0-407f-a2a7-22f70221f003',
+  manager: '46c73630-f7ad-4000-9624-c06131cde671',
+} as const;
+
+/** Address Type and Rolle classifiers for a user's addresses (contracts/ORIGIN.md). */
+export const USER_ADDRESS = {
+  type: '71a08d28-3af7-4bb4-9964-bc2b76b93d64',
+  email: '5d13e891-162a-456b-abf2-fd9b864df96d',
+  phone: '5ef6be2d-59f4-4652-a680-585929924ba9',
+} as const;
+
+/** The registration every object type shares: its lists in the XSD's order. */
+function registration(now: string, lists: { attributes: object; states: object; relations: object }) {
+  return {
+    Tidspunkt: now,
+    LivscyklusKode: 'Importeret',
+    AttributListe: lists.attributes,
+    TilstandListe: lists.states,
+    RelationListe: lists.relations,
+  };
+}
+
+const active = (actor: Actor, now: string, on: boolean) => ({
+  Gyldighed: { Virkning: virkning(actor, now), GyldighedStatusKode: on ? 'Aktiv' : 'Inaktiv' },
+});
+
+/** A Person: the name and CPR number FK ties a user to. CPR is sent, never logged. */
+export function personImport(
+  actor: Actor,
+  p: { uuid: string; key: string; name: string; cpr: string },
+  now: string,
+) {
+  return {
+    Person: {
+      UUIDIdentifikator: p.uuid,
+      Registrering: registration(now, {
+        attributes: {
+          Egenskab: {
+            Virkning: virkning(actor, now),
+            BrugervendtNoegleTekst: p.key.slice(0, 50),
+            'CPR-NummerTekst': p.cpr,
+            NavnTekst: p.name,
+          },
+        },
+        states: {},
+        relations: {},
+      }),
+    },
+  };
+}
+
+/** One address value (an e-mail, a phone number): FK keeps each as an object of its own. */
+export function addressImport(actor: Actor, a: { uuid: string; key: string; text: string }, now: string) {
+  return {
+    Adresse: {
+      UUIDIdentifikator: a.uuid,
+      Registrering: registration(now, {
+        attributes: {
+          Egenskab: {
+            Virkning: virkning(actor, now),
+            BrugervendtNoegleTekst: a.key.slice(0, 50),
+            AdresseTekst: a.text,
+          },
+        },
+        states: {},
+        relations: {},
+      }),
+    },
+  };
+}
+
+export interface UserState {
+  uuid: string;
+  /** The user id shown in FK (BrugervendtNoegleTekst): HR's user id, or the person key. */
+  userKey: string;
+  name: string;
+  person: string;
+  /** Address objects of this user, by role. */
+  addresses: { role: 'email' | 'phone'; uuid: string }[];
+  active: boolean;
+}
+
+/** A Bruger with its Person and address objects (which must exist first). */
+export function userImport(actor: Actor, u: UserState, now: string) {
+  return {
+    Bruger: {
+      UUIDIdentifikator: u.uuid,
+      Registrering: registration(now, {
+        attributes: {
+          Egenskab: {
+            Virkning: virkning(actor, now),
+            BrugervendtNoegleTekst: u.userKey.slice(0, 50),
+            BrugerNavn: u.name,
+          },
+        },
+        states: active(actor, now, u.active),
+        // XSD order: Adresser, ..., Tilhoerer, ..., TilknyttedePersoner.
+        relations: {
+          ...(u.addresses.length > 0
+            ? {
+                Adresser: u.addresses.map((a, i) => ({
+                  Virkning: virkning(actor, now),
+                  ReferenceID: { UUIDIdentifikator: a.uuid },
+                  Rolle: { UUIDIdentifikator: USER_ADDRESS[a.role] },
+                  Type: { UUIDIdentifikator: USER_ADDRESS.type },
+                  Indeks: String(i + 1),
+                })),
+              }
+            : {}),
+          Tilhoerer: reference(actor, now, actor.organisation),
+          TilknyttedePersoner: [reference(actor, now, u.person)],
+        },
+      }),
+    },
+  };
+}
+
+export interface FunctionState {
+  uuid: string;
+  key: string;
+  /** The job title (FunktionNavn); for a manager function, "Leder". */
+  name: string;
+  type: keyof typeof FUNKTIONSTYPE;
+  user: string;
+  unit: string;
+  active: boolean;
+}
+
+/** An OrganisationFunktion tying a user to a unit: one per position, and one per manager. */
+export function functionImport(actor: Actor, f: FunctionState, now: string) {
+  return {
+    OrganisationFunktion: {
+      UUIDIdentifikator: f.uuid,
+      Registrering: registration(now, {
+        attributes: {
+          Egenskab: {
+            Virkning: virkning(actor, now),
+            BrugervendtNoegleTekst: f.key.slice(0, 50),
+            FunktionNavn: f.name,
+          },
+        },
+        states: active(actor, now, f.active),
+        // XSD order: Funktionstype, TilknyttedeBrugere, TilknyttedeEnheder, TilknyttedeOrganisationer.
+        relations: {
+          Funktionstype: reference(actor, now, FUNKTIONSTYPE[f.type]),
+          TilknyttedeBrugere: [reference(actor, now, f.user)],
+          TilknyttedeEnheder: [reference(actor, now, f.unit)],
+          TilknyttedeOrganisationer: [reference(actor, now, actor.organisation)],
+        },
+      }),
+    },
+  };
+}
