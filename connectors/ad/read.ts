@@ -55,12 +55,13 @@ export async function readDirectory(
           ['objectGUID', 'ou', cfg.units.anchorAttribute, ...opts.unitAttributes],
         )
       : [];
-  for (const e of unitEntries) {
+  // Each entry's key and GUID are worked out once, here, and carried beside it.
+  const units = unitEntries.flatMap((e) => {
     const key = first(e, cfg.units.anchorAttribute)!.slice(UNIT_MARK.length);
     const guid = guidOf(e);
-    if (key === '' || !guid) continue;
-    placement.setUnit({ key, guid, dn: e.dn });
-  }
+    return key !== '' && guid ? [{ e, key, guid }] : [];
+  });
+  for (const u of units) placement.setUnit({ key: u.key, guid: u.guid, dn: u.e.dn });
 
   await opts.groups.read();
   const wantsGroup = opts.groups.enabled && opts.personAttributes.includes(opts.groups.attribute);
@@ -83,9 +84,9 @@ export async function readDirectory(
     if (id.startsWith('person:') && link.targetId) keyOfGuid.set(link.targetId, id.slice('person:'.length));
   }
   // Linked accounts first: a link wins over an anchor value someone typed on another account.
-  const ordered = [...accountEntries].sort(
-    (a, b) => Number(keyOfGuid.has(guidOf(b) ?? '')) - Number(keyOfGuid.has(guidOf(a) ?? '')),
-  );
+  const ordered = accountEntries
+    .map((e) => ({ e, guid: guidOf(e) }))
+    .sort((a, b) => Number(keyOfGuid.has(b.guid ?? '')) - Number(keyOfGuid.has(a.guid ?? '')));
   // A mapped anchor holds an HR value, not the key: such accounts are matched when the
   // engine asks to create their person (apply.ts), and by their GUID link after that.
   const anchorIsKey = !opts.personAttributes.includes(cfg.persons.anchorAttribute);
@@ -97,28 +98,22 @@ export async function readDirectory(
     const anchor = first(e, cfg.persons.anchorAttribute);
     return anchor !== undefined && isPersonKey(anchor) ? anchor : undefined;
   };
-  const accounts: Entry[] = [];
-  for (const e of ordered) {
+  const accounts: { e: Entry; key: string; guid: string; uac: number }[] = [];
+  for (const { e, guid } of ordered) {
     const sam = first(e, 'sAMAccountName');
     if (sam) accountNames.add(sam.toLowerCase());
-    const guid = guidOf(e);
     if (!guid) continue;
     const key = keyOf(guid, e);
+    const uac = Number(first(e, 'userAccountControl') ?? 512);
     if (!key) {
       const anchor = first(e, cfg.persons.anchorAttribute);
-      const uac = Number(first(e, 'userAccountControl') ?? 512);
       if (anchor && !keyOfGuid.has(guid))
         placement.unclaimed.set(anchor, { guid, dn: e.dn, userAccountControl: uac });
       continue;
     }
     if (placement.persons.has(key)) continue;
-    placement.setPerson({
-      key,
-      guid,
-      dn: e.dn,
-      userAccountControl: Number(first(e, 'userAccountControl') ?? 512),
-    });
-    accounts.push(e);
+    placement.setPerson({ key, guid, dn: e.dn, userAccountControl: uac });
+    accounts.push({ e, key, guid, uac });
   }
 
   // New accounts need a sAMAccountName no object in the domain has, not only those in the
@@ -133,24 +128,20 @@ export async function readDirectory(
     }
   }
   const refs = (e: Entry, names: readonly string[]) => attrsOf(e, names, cfg, placement);
-  for (const e of unitEntries) {
-    const key = first(e, cfg.units.anchorAttribute)!.slice(UNIT_MARK.length);
+  for (const { e, key, guid } of units) {
     const attrs = refs(e, opts.unitAttributes);
     if (typeof attrs['ou'] === 'string') attrs['ou'] = stripKeySuffix(attrs['ou'], key);
     objects.push({
       type: 'unit',
       key,
-      targetId: guidOf(e) ?? null,
+      targetId: guid,
       parentKey: unitAbove(e.dn, placement),
       attrs,
       // OUs cannot be disabled: a closed unit's OU is left as it is, and stays closed.
       disabled: opts.links.get(`unit:${key}`)?.disabled === true,
     });
   }
-  for (const e of accounts) {
-    const guid = guidOf(e)!;
-    const key = keyOf(guid, e)!;
-    const uac = placement.persons.get(key)!.userAccountControl;
+  for (const { e, key, guid, uac } of accounts) {
     objects.push({
       type: 'person',
       key,
