@@ -1,17 +1,3 @@
-/**
- * The AD target against a real local domain controller (Samba AD, started here), next to
- * a raw ldapts loop doing the same writes with the same concurrency on one connection:
- * the ceiling a sync can reach on this DC.
- *
- *   node --import tsx bench/ad.ts            (AD_BENCH_PERSONS=10000 by default)
- *
- * 1. create: the connector's first sync (one account per person, 6 mapped attributes,
- *    units not mirrored) against the raw loop adding the same entries, each on a fresh domain.
- * 2. update: one attribute changed on every account, both ways.
- * 3. no change: read, validate and plan again with nothing changed in HR: the DC's
- *    highestCommittedUSN must not move (zero writes); wall time reported.
- */
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,12 +8,12 @@ import PQueue from 'p-queue';
 import { stringify } from 'yaml';
 import { childDn } from '../connectors/ad/dn.js';
 import { generateSam } from '../connectors/ad/sam.js';
-import { applyWork } from '../src/engine/apply.js';
 import { type Engine, openEngine } from '../src/engine/context.js';
 import { closeWork, makePlan } from '../src/engine/plan.js';
 import { loadSnapshot } from '../src/engine/snapshot.js';
 import { generateToDirectory, opusFileName } from '../src/generate/index.js';
 import { silentLogger } from '../src/log/logger.js';
+import { applyRecorded } from '../test/support/engine.js';
 import { ldapClient, type SambaDc, startSambaDc } from '../test/support/samba.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -55,16 +41,7 @@ async function plan(engine: Engine) {
 }
 
 async function apply(engine: Engine, work: Awaited<ReturnType<typeof plan>>['work']) {
-  const runId = randomUUID();
-  await engine.store.startRun({
-    id: runId,
-    command: 'bench',
-    startedAt: new Date().toISOString(),
-    asOf: AS_OF,
-    sourceFingerprint: null,
-  });
-  const [outcome] = await applyWork(engine, work, { runId, signal: new AbortController().signal });
-  await closeWork(work);
+  const [outcome] = await applyRecorded(engine, work, AS_OF);
   if (outcome!.status !== 'applied')
     throw new Error(`apply ${outcome!.status}: ${JSON.stringify(outcome!.problems[0])}`);
   return outcome!;

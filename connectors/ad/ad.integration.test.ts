@@ -6,17 +6,16 @@
  * run finishes, nothing twice); hostile names.
  */
 
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyWork, type TargetOutcome } from '../../src/engine/apply.js';
+import type { TargetOutcome } from '../../src/engine/apply.js';
 import { openEngine } from '../../src/engine/context.js';
-import { closeWork, makePlan } from '../../src/engine/plan.js';
+import { makePlan } from '../../src/engine/plan.js';
 import { loadSnapshot } from '../../src/engine/snapshot.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { syncAndReplan } from '../../test/support/engine.js';
+import { applyRecorded, syncAndReplan } from '../../test/support/engine.js';
 import { ldapClient, type SambaDc, startSambaDc } from '../../test/support/samba.js';
 import { makeWorkspace, type Workspace } from '../../test/support/workspace.js';
 import { childDn } from './dn.js';
@@ -124,24 +123,11 @@ async function applyKillingAfter(config: string, n: number): Promise<TargetOutco
   try {
     const snap = await loadSnapshot(engine, DAY0, {});
     const { work } = await makePlan(engine, snap);
-    const runId = randomUUID();
-    await engine.store.startRun({
-      id: runId,
-      command: 'test',
-      startedAt: new Date().toISOString(),
-      asOf: DAY0,
-      sourceFingerprint: null,
-    });
     let applied = 0;
     let killing: Promise<void> | undefined;
-    const [outcome] = await applyWork(engine, work, {
-      runId,
-      signal: new AbortController().signal,
-      onResult: (_t, _c, r) => {
-        if (r.status === 'applied' && ++applied === n) killing = dc.kill();
-      },
+    const [outcome] = await applyRecorded(engine, work, DAY0, (_t, _c, r) => {
+      if (r.status === 'applied' && ++applied === n) killing = dc.kill();
     });
-    await closeWork(work);
     await killing;
     return outcome!;
   } finally {

@@ -1,8 +1,8 @@
 /** Drives the engine in-process, as `orgsync run` does, for tests that sync many times. */
 import { randomUUID } from 'node:crypto';
-import { applyWork, type TargetOutcome } from '../../src/engine/apply.js';
-import { openEngine } from '../../src/engine/context.js';
-import { closeWork, makePlan } from '../../src/engine/plan.js';
+import { type ApplyOptions, applyWork, type TargetOutcome } from '../../src/engine/apply.js';
+import { type Engine, openEngine } from '../../src/engine/context.js';
+import { closeWork, makePlan, type TargetWork } from '../../src/engine/plan.js';
 import { acceptSnapshot, loadSnapshot } from '../../src/engine/snapshot.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { Summary } from '../../src/plan/plan.js';
@@ -14,6 +14,32 @@ export interface SyncResult {
   secondPlan: Record<string, number>;
 }
 
+/** Records a run and applies planned work through the executor, as `orgsync apply` does; closes the sessions. */
+export async function applyRecorded(
+  engine: Engine,
+  work: TargetWork[],
+  asOf: string,
+  onResult?: ApplyOptions['onResult'],
+): Promise<TargetOutcome[]> {
+  const runId = randomUUID();
+  await engine.store.startRun({
+    id: runId,
+    command: 'test',
+    startedAt: new Date().toISOString(),
+    asOf,
+    sourceFingerprint: null,
+  });
+  try {
+    return await applyWork(engine, work, {
+      runId,
+      signal: new AbortController().signal,
+      ...(onResult ? { onResult } : {}),
+    });
+  } finally {
+    await closeWork(work);
+  }
+}
+
 export async function syncAndReplan(
   configPath: string,
   asOf: string,
@@ -23,16 +49,7 @@ export async function syncAndReplan(
   try {
     const snap = await loadSnapshot(engine, asOf, { acceptShrink: true });
     const first = await makePlan(engine, snap, { approve: new Set(approve) });
-    const runId = randomUUID();
-    await engine.store.startRun({
-      id: runId,
-      command: 'test',
-      startedAt: new Date().toISOString(),
-      asOf,
-      sourceFingerprint: null,
-    });
-    const outcomes = await applyWork(engine, first.work, { runId, signal: new AbortController().signal });
-    await closeWork(first.work);
+    const outcomes = await applyRecorded(engine, first.work, asOf);
     await acceptSnapshot(engine, snap);
     const second = await makePlan(engine, snap);
     await closeWork(second.work);
