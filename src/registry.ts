@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { adTarget } from '../connectors/ad/index.js';
 import { csvExportTarget } from '../connectors/csv-export/index.js';
 import { csvHrSource } from '../connectors/csv-hr/index.js';
+import { fkOrganisationTarget } from '../connectors/fk-organisation/index.js';
 import { jsonExportTarget } from '../connectors/json-export/index.js';
 import { jsonHrSource } from '../connectors/json-hr/index.js';
 import { opusXmlSource } from '../connectors/opus-xml/index.js';
@@ -21,6 +22,7 @@ export const BUILT_IN: readonly AnyConnector[] = [
   csvExportTarget,
   jsonExportTarget,
   adTarget,
+  fkOrganisationTarget,
 ];
 
 const registry = new Map<string, AnyConnector>(BUILT_IN.map((c) => [c.name, c]));

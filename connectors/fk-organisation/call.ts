@@ -21,10 +21,27 @@ const STATUS: Record<number, { kind: ConnectorErrorKind; meaning: string }> = {
   49: { kind: 'conflict', meaning: 'object passivated or deleted' },
 };
 
+/**
+ * OIOIDWS for one call: `prepare` gets what the call needs (a token, cached) and returns the
+ * step that puts it on the client, run synchronously just before soap builds the envelope.
+ */
+export interface CallSecurity {
+  prepare(): Promise<(client: soap.Client, call: { action: string; to: string }) => void>;
+}
+
 export interface CallContext {
   /** What is done to which object, for messages: `importer OrganisationEnhed <uuid> (unit 1042)`. */
   what: string;
   timeoutMs: number;
+  security?: CallSecurity;
+  /** The SOAP action and endpoint, which a signed call's WS-Addressing headers name. */
+  address?: { action: string; to: string };
+}
+
+/** FK's answer: the parsed reply, and the raw XML (read exactly, for read-modify-write). */
+export interface CallResult<T> {
+  reply: T;
+  raw: string;
 }
 
 export interface StandardRetur {
@@ -77,7 +94,7 @@ export async function call<T extends { StandardRetur?: StandardRetur }>(
   operation: string,
   body: object,
   ctx: CallContext,
-): Promise<T> {
+): Promise<CallResult<T>> {
   const method = (client as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>)[
     `${operation}Async`
   ];
@@ -87,15 +104,23 @@ export async function call<T extends { StandardRetur?: StandardRetur }>(
   // call's header right before it is safe with other calls in flight on the same client.
   const transactionUuid = randomUUID();
   let reply: T;
+  let raw: string;
   try {
+    const secure = await ctx.security?.prepare();
     client.clearSoapHeaders();
     client.addSoapHeader(requestHeader(transactionUuid));
-    [reply] = (await method.call(client, body, { timeout: ctx.timeoutMs })) as [T];
+    if (secure) {
+      if (!ctx.address)
+        throw new ConnectorError('invalid-config', `${ctx.what}: a signed call needs its address`);
+      secure(client, ctx.address);
+    }
+    [reply, raw] = (await method.call(client, body, { timeout: ctx.timeoutMs })) as [T, string];
   } catch (e) {
+    if (e instanceof ConnectorError) throw e;
     throw transportError(ctx.what, e);
   }
   const retur = reply?.StandardRetur;
   if (!retur) throw new ConnectorError('invalid-value', `${ctx.what}: FK's reply has no StandardRetur`);
   if (Number(retur.StatusKode) !== 20) throw statusError(ctx.what, retur);
-  return reply;
+  return { reply, raw };
 }

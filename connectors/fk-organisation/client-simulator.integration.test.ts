@@ -30,7 +30,7 @@ describe('connector calls against the strict simulator', () => {
     const body = unitImport({ organisation: ORG }, unit, '2026-11-23T10:00:00Z');
     const ctx = { what: 'importer OrganisationEnhed (unit 1042)', timeoutMs: 5_000 };
     await call(client, 'importer', body, ctx);
-    const read = await call<{ StandardRetur: StandardRetur; FiltreretOejebliksbillede?: unknown }>(
+    const { reply: read } = await call<{ StandardRetur: StandardRetur; FiltreretOejebliksbillede?: unknown }>(
       client,
       'laes',
       { 'sd:UUIDIdentifikator': unit.uuid },

@@ -10,11 +10,16 @@ export interface FaultOptions {
   rate44?: number;
   /** Share of requests never answered: the connection stays open until the client gives up. */
   timeoutRate?: number;
+  /**
+   * Share of requests carried out and then never answered: the reply is lost on the way, the
+   * client times out and cannot know the write happened (what makes naive clients duplicate).
+   */
+  lostReplyRate?: number;
   /** PRNG seed (default 1). */
   seed?: number;
 }
 
-export type Injected = 'timeout' | 40 | 44 | null;
+export type Injected = 'timeout' | 'lost-reply' | 40 | 44 | null;
 
 /** mulberry32: tiny, fast, and good enough to spread faults; the same seed gives the same draws. */
 export function prng(seed: number): () => number {
@@ -32,17 +37,19 @@ export function faultInjector(options: FaultOptions | undefined): () => Injected
   const timeout = options?.timeoutRate ?? 0;
   const r40 = options?.rate40 ?? 0;
   const r44 = options?.rate44 ?? 0;
-  for (const [name, rate] of Object.entries({ timeout, r40, r44 })) {
+  const lost = options?.lostReplyRate ?? 0;
+  for (const [name, rate] of Object.entries({ timeout, r40, r44, lost })) {
     if (!(rate >= 0 && rate <= 1)) throw new Error(`faults: ${name} must be between 0 and 1, got ${rate}`);
   }
-  if (timeout + r40 + r44 > 1) throw new Error('faults: the rates add up to more than 1');
-  if (timeout + r40 + r44 === 0) return () => null;
+  if (timeout + r40 + r44 + lost > 1) throw new Error('faults: the rates add up to more than 1');
+  if (timeout + r40 + r44 + lost === 0) return () => null;
   const next = prng(options?.seed ?? 1);
   return () => {
     const r = next();
     if (r < timeout) return 'timeout';
     if (r < timeout + r40) return 40;
     if (r < timeout + r40 + r44) return 44;
+    if (r < timeout + r40 + r44 + lost) return 'lost-reply';
     return null;
   };
 }

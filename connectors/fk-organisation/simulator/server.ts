@@ -48,6 +48,8 @@ export interface FkSimulatorOptions {
   checkReplies?: boolean;
   /** Share a validator (its schemas compile once); otherwise the simulator makes and disposes its own. */
   validator?: ContractValidator;
+  /** Keep registrations across a restart: pass the `store` of the simulator that stopped. */
+  store?: RegistrationStore;
   /** Largest request body accepted (default 10 MB); larger is HTTP 413. */
   maxBodyBytes?: number;
 }
@@ -88,7 +90,7 @@ export async function startFkSimulator(opts: FkSimulatorOptions = {}): Promise<F
   const validator = opts.validator ?? new ContractValidator();
   const ownValidator = opts.validator === undefined;
   validator.preload(SERVICES.map((s) => s.name));
-  const store = new RegistrationStore();
+  const store = opts.store ?? new RegistrationStore();
   const requests: RecordedRequest[] = [];
   const inject = faultInjector(opts.faults);
   const clock = opts.clock ?? (() => new Date());
@@ -245,7 +247,7 @@ export async function startFkSimulator(opts: FkSimulatorOptions = {}): Promise<F
         // As the service does: a 40 in the operation's own reply, with the validator's first words.
         const more = check.errors.length > 1 ? ` (and ${check.errors.length - 1} more)` : '';
         result = { status: 40, message: `Schema validation failed: ${check.errors[0]}${more}` };
-      } else if (injected !== null) {
+      } else if (injected !== null && injected !== 'lost-reply') {
         result = { status: injected, message: `Injected by the simulator (status ${injected})` };
       } else {
         result = handler({ service, store, now: clock(), message });
@@ -255,6 +257,8 @@ export async function startFkSimulator(opts: FkSimulatorOptions = {}): Promise<F
         transactionUUID,
       );
       if (checkReplies) assertValidReply(validator, service, xml);
+      // Done, and then the answer is lost: the client sees only a timeout.
+      if (injected === 'lost-reply') return 'hang';
       return {
         http: 200,
         xml,

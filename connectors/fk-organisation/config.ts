@@ -1,0 +1,50 @@
+/**
+ * Configuration of the FK Organisation target: where the service is, which municipality
+ * (its Organisation UUID in FK), how orgsync signs in, and what removal means.
+ */
+import { z } from 'zod';
+import { ENHEDSTYPE } from './messages.js';
+
+const Uuid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'must be a UUID')
+  .transform((s) => s.toLowerCase());
+
+const isLocal = (url: string) => /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(url);
+
+export const FkConfig = z
+  .strictObject({
+    /**
+     * The service's base URL: https://organisation.stoettesystemerne.dk (production),
+     * https://organisation.eksterntest-stoettesystemerne.dk (external test), or a local
+     * simulator (`orgsync fk-simulator`) at http://127.0.0.1:PORT.
+     */
+    endpoint: z
+      .string()
+      .url()
+      .transform((s) => s.replace(/\/+$/, ''))
+      .refine(
+        (s) => s.startsWith('https://') || isLocal(s),
+        'must be https:// (or http:// to a simulator on this machine)',
+      ),
+    /** The municipality's Organisation UUID in FK: the actor on everything orgsync writes. */
+    organisation: Uuid,
+    /**
+     * removal of a unit, user or function HR no longer has, when onRemove says delete:
+     * inactive (Gyldighed Inaktiv and its relations ended; reversible: it comes back if HR
+     * has it again) or passivate (read-only in FK for good).
+     */
+    removal: z.enum(['inactive', 'passivate']).default('inactive'),
+    /** Enhedstype UUID per value of the unit attribute `unitType` (KOMBIT's department and team by default). */
+    unitTypes: z.record(z.string(), Uuid).default({ ...ENHEDSTYPE }),
+    /** The Enhedstype of a unit whose mapping gives no `unitType`. */
+    defaultUnitType: z.string().default('department'),
+    /** FunktionNavn of the manager function written for a position mapped with `manager: true`. */
+    managerTitle: z.string().min(1).max(200).default('Leder'),
+    timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  })
+  .refine((c) => c.unitTypes[c.defaultUnitType] !== undefined, {
+    message: 'defaultUnitType must be one of unitTypes',
+    path: ['defaultUnitType'],
+  });
+export type FkConfig = z.infer<typeof FkConfig>;
