@@ -5,6 +5,7 @@
  *   BENCH_SIZES=10000,50000 npm run bench     choose the sizes (persons)
  *   BENCH_NIGHTLY_REPEATS=5 npm run bench     how often the nightly run is measured (median reported)
  *   BENCH_SKIP_AD=1 npm run bench             without the Active Directory figures (bench/ad.ts)
+ *   BENCH_SKIP_FK=1 npm run bench             without the FK Organisation figures (bench/fk.ts)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -88,4 +89,9 @@ process.stdout.write('written: bench/results/plan.json\n');
 // The AD target against a local Samba DC (bench/ad.ts), in its own process: it starts the DC.
 if (process.env['BENCH_SKIP_AD'] !== '1') {
   execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'ad.ts')], { stdio: 'inherit' });
+}
+
+// The FK Organisation target against its simulator at 100 ms per call (bench/fk.ts, about 6 minutes).
+if (process.env['BENCH_SKIP_FK'] !== '1') {
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'fk.ts')], { stdio: 'inherit' });
 }

@@ -16,7 +16,9 @@ import {
   importBody,
   merge,
   type Registration,
+  readIdList,
   readRegistration,
+  readRegistrations,
   retBody,
 } from './registration.js';
 import { type EntityService, serviceClient } from './wsdl.js';
@@ -94,6 +96,52 @@ export class FkClient {
       if (e instanceof ConnectorError && e.kind === 'not-found') return null;
       throw e;
     }
+  }
+
+  /** Registrations of many objects by UUID (those FK lacks are missing from the map). */
+  async list(service: EntityService, uuids: readonly string[]): Promise<Map<string, Registration>> {
+    if (uuids.length === 0) return new Map();
+    try {
+      const { raw } = await this.#call(
+        service,
+        'list',
+        { 'sd:UUIDIdentifikator': [...uuids] },
+        `list ${uuids.length} ${service}`,
+      );
+      return readRegistrations(raw);
+    } catch (e) {
+      if (e instanceof ConnectorError && e.kind === 'not-found') return new Map();
+      throw e;
+    }
+  }
+
+  /**
+   * Every UUID of `service` whose current relation `relation` points at `ref` (the
+   * municipality), in pages of `pageSize`: soeg with FoersteResultatReference and
+   * MaksimalAntalKvantitet until a short or empty page.
+   */
+  async soegAll(service: EntityService, relation: string, ref: string, pageSize: number): Promise<string[]> {
+    const out: string[] = [];
+    for (let first = 0; ; first += pageSize) {
+      let page: string[];
+      try {
+        const body = {
+          FoersteResultatReference: first,
+          MaksimalAntalKvantitet: pageSize,
+          AttributListe: {},
+          TilstandListe: {},
+          RelationListe: { [relation]: { ReferenceID: { UUIDIdentifikator: ref } } },
+        };
+        const { raw } = await this.#call(service, 'soeg', body, `soeg ${service} from ${first}`);
+        page = readIdList(raw);
+      } catch (e) {
+        if (e instanceof ConnectorError && e.kind === 'not-found') break; // an empty page
+        throw e;
+      }
+      out.push(...page);
+      if (page.length < pageSize) break;
+    }
+    return out;
   }
 
   async passiver(service: EntityService, uuid: string, what: string): Promise<void> {

@@ -41,6 +41,14 @@ export const FkConfig = z
     defaultUnitType: z.string().default('department'),
     /** FunktionNavn of the manager function written for a position mapped with `manager: true`. */
     managerTitle: z.string().min(1).max(200).default('Leder'),
+    /**
+     * Read FK's state on every run instead of trusting orgsync's own (soeg and list, in pages):
+     * the plan then shows drift, objects HR no longer has and those left by earlier tools.
+     * Costs reads on every run; off, an unchanged object costs no call at all.
+     */
+    reconcile: z.boolean().default(false),
+    /** Objects per soeg page and per list call in a reconcile. */
+    pageSize: z.number().int().min(1).max(1000).default(500),
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
   })
   .refine((c) => c.unitTypes[c.defaultUnitType] !== undefined, {

@@ -15,6 +15,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import type { Snapshot } from '../../src/model/schema.js';
 import { applyRecorded, syncAndReplan } from '../../test/support/engine.js';
 import { makeWorkspace, type Workspace } from '../../test/support/workspace.js';
+import { FkClient } from './client.js';
 import { FkIds } from './objects.js';
 import { type FkSimulator, type FkSimulatorOptions, startFkSimulator } from './simulator/server.js';
 import { latest, type RegistrationStore, type StoredObject } from './simulator/store.js';
@@ -256,4 +257,87 @@ describe('fk-organisation target against the strict simulator', () => {
       await second.stop();
     }
   }, 180_000);
+});
+
+describe('fk-organisation reconcile mode', () => {
+  it('reads FK in pages, plans drift back and the removal of what orgsync did not make, then nothing', async () => {
+    const own = await start();
+    try {
+      const w = await makeWorkspace({ persons: 80, asOf: DAY0, seed: 21 });
+      const plain = w.writeConfig([fkTarget(own.url)]);
+      expect((await syncAndReplan(plain, DAY0)).secondPlan).toEqual({ fk: 0 });
+      const snap = await snapshotOf(plain, DAY0);
+
+      // Someone renames a unit by hand; an earlier tool left a unit and a second user for one person.
+      const fk = new FkClient({ endpoint: own.url, actor: { organisation: ORG }, timeoutMs: 2_000 });
+      const unit = [...snap.units.values()][3]!;
+      await fk.ensure(
+        'OrganisationEnhed',
+        ids.unit(unit.key),
+        { fields: { EnhedNavn: 'Renamed in FK' } },
+        'update',
+        'test',
+      );
+      const orphan = '0f0e0d0c-0b0a-4909-8807-060504030201';
+      await fk.ensure(
+        'OrganisationEnhed',
+        orphan,
+        {
+          fields: { BrugervendtNoegleTekst: 'OLD-1', EnhedNavn: 'Old tool unit' },
+          status: 'Aktiv',
+          relations: [{ name: 'Tilhoerer', refs: [{ uuid: ORG }] }],
+        },
+        'create',
+        'test',
+      );
+      const person = [...snap.persons.values()][5]!;
+      const twin = '1f1e1d1c-1b1a-4919-8817-161514131211';
+      await fk.ensure(
+        'Bruger',
+        twin,
+        {
+          fields: { BrugervendtNoegleTekst: person.userId ?? person.key, BrugerNavn: 'x' },
+          status: 'Aktiv',
+          relations: [{ name: 'Tilhoerer', refs: [{ uuid: ORG }] }],
+        },
+        'create',
+        'test',
+      );
+
+      const config = w.writeConfig([
+        fkTarget(own.url, {
+          config: { endpoint: own.url, organisation: ORG, reconcile: true, pageSize: 25 },
+        }),
+      ]);
+      const engine = await openEngine(config, { logger: silentLogger() });
+      try {
+        const loaded = await loadSnapshot(engine, DAY0, {});
+        const before = own.requests.length;
+        const { plan, work } = await makePlan(engine, loaded);
+        // Bounded pages: soeg 25 at a time, list 25 at a time.
+        const reads = own.requests.slice(before);
+        expect(reads.every((r) => r.operation === 'soeg' || r.operation === 'list')).toBe(true);
+        expect(reads.filter((r) => r.operation === 'soeg').length).toBeGreaterThan(3);
+        const changes = work[0]!.changes.map((c) => `${c.action} ${c.type} ${c.key} ${c.label ?? ''}`.trim());
+        expect(changes.sort()).toEqual(
+          [
+            `update unit ${unit.key} ${unit.name}`,
+            `delete unit fk:${orphan} in FK, not made by orgsync (OLD-1)`,
+            `disable person fk:${twin} duplicate of person ${person.key} left in FK by another tool`,
+          ].sort(),
+        );
+        void plan;
+        await applyRecorded(engine, work, DAY0);
+      } finally {
+        await engine.close();
+      }
+      const r = await syncAndReplan(config, DAY0);
+      expect(r.planned['fk']).toMatchObject({ create: 0, update: 0, delete: 0, disable: 0 });
+      expect(field(own.store.get('OrganisationEnhed', ids.unit(unit.key))!, 'EnhedNavn')).toBe(unit.name);
+      expect(status(own.store.get('Bruger', twin)!)).toBe('Inaktiv');
+      expectAllValid(own);
+    } finally {
+      await own.stop();
+    }
+  }, 120_000);
 });

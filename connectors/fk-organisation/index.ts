@@ -8,7 +8,8 @@ import { ConnectorError } from '../../src/sdk/errors.js';
 import type { ChangeResult, ObjectType } from '../../src/sdk/types.js';
 import { FkClient } from './client.js';
 import { FkConfig } from './config.js';
-import { ATTRIBUTES, ObjectWriter } from './objects.js';
+import { ATTRIBUTES, FkIds, FOREIGN, ObjectWriter } from './objects.js';
+import { readFk } from './read.js';
 
 export { FkConfig } from './config.js';
 
@@ -47,7 +48,22 @@ function openSession(cfg: FkConfig, ctx: TargetContext): TargetSession {
     timeoutMs: cfg.timeoutMs,
   });
   const writer = new ObjectWriter(fk, cfg);
+  const read: TargetSession['read'] = async (types) => {
+    const links = (await ctx.links?.()) ?? new Map();
+    const objects = await readFk(fk, cfg, new FkIds(cfg.organisation), {
+      types,
+      links,
+      attributes: ctx.attributes ?? {},
+      pageSize: cfg.pageSize,
+    });
+    ctx.logger.info(
+      { objects: objects.length, foreign: objects.filter((o) => o.key.startsWith(FOREIGN)).length },
+      'read FK Organisation',
+    );
+    return objects;
+  };
   return {
+    ...(cfg.reconcile ? { read } : {}),
     check: async () => {
       try {
         const org = await fk.laes('Organisation', cfg.organisation, `Organisation ${cfg.organisation}`);
@@ -95,7 +111,7 @@ export const fkOrganisationTarget = defineTarget({
   name: 'fk-organisation',
   description: "KOMBIT's FK Organisation v6: units, users, positions and managers over SOAP (importer/ret)",
   configSchema: FkConfig,
-  capabilities: { create: true, update: true, move: true, disable: true, delete: true },
+  capabilities: { create: true, update: true, move: true, disable: true, delete: true, read: true },
   objectTypes: ['unit', 'person', 'position'],
   open: openSession,
 });

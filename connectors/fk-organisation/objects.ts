@@ -38,12 +38,23 @@ const USER_ADDRESSES = {
   },
 } as const;
 type AddressKinds = typeof UNIT_ADDRESSES | typeof USER_ADDRESSES;
+/** The address kinds of units and of persons (users). */
+export const ADDRESS_KINDS = { unit: UNIT_ADDRESSES, person: USER_ADDRESSES } as const;
+
+/** Objects a reconcile found in FK that orgsync did not make: key `fk:<uuid>`. */
+export const FOREIGN = 'fk:';
 
 /** The attributes a mapping may set, per object type; `required` ones must be mapped. */
 export const ATTRIBUTES: Record<ObjectType, { known: readonly string[]; required: readonly string[] }> = {
   unit: { known: ['name', 'userKey', 'unitType', ...Object.keys(UNIT_ADDRESSES.roles)], required: ['name'] },
   person: { known: ['name', 'userKey', 'cpr', ...Object.keys(USER_ADDRESSES.roles)], required: ['name'] },
   position: { known: ['title', 'person', 'manager'], required: ['person'] },
+};
+
+const SERVICE_OF: Record<ObjectType, EntityService> = {
+  unit: 'OrganisationEnhed',
+  person: 'Bruger',
+  position: 'OrganisationFunktion',
 };
 
 /** The FK UUIDs of one organisation's objects. */
@@ -83,6 +94,7 @@ export class ObjectWriter {
 
   /** The FK object that stands for an orgsync object (what recover() looks for). */
   main(type: ObjectType, key: string): { service: EntityService; uuid: string } {
+    if (key.startsWith(FOREIGN)) return { service: SERVICE_OF[type], uuid: key.slice(FOREIGN.length) };
     if (type === 'unit') return { service: 'OrganisationEnhed', uuid: this.#ids.unit(key) };
     if (type === 'person') return { service: 'Bruger', uuid: this.#ids.user(key) };
     return { service: 'OrganisationFunktion', uuid: this.#ids.position(key) };
@@ -90,7 +102,17 @@ export class ObjectWriter {
 
   /** Writes one change; returns the FK UUID of the object it stands for. */
   async apply(change: Change): Promise<string> {
-    const { uuid } = this.main(change.type, change.key);
+    const { service, uuid } = this.main(change.type, change.key);
+    if (change.key.startsWith(FOREIGN)) {
+      // Only removal is ever planned for what orgsync did not make.
+      if (change.action !== 'delete' && change.action !== 'disable')
+        throw new ConnectorError(
+          'invalid-value',
+          `${service} ${uuid}: orgsync does not ${change.action} objects it did not make`,
+        );
+      await this.#remove(service, uuid, change, `${service} ${uuid} (not made by orgsync)`);
+      return uuid;
+    }
     if (change.type === 'unit') await this.#unit(change);
     else if (change.type === 'person') await this.#person(change);
     else await this.#position(change);

@@ -123,32 +123,65 @@ function readEntry(el: XmlElement): Entry {
   return entry;
 }
 
+function readLists(reg: XmlElement): Registration {
+  const list = (name: string) => {
+    const el = child(reg, name);
+    return el
+      ? elements(el)
+          .filter((c) => c.name !== 'LokalUdvidelse')
+          .map(readEntry)
+      : [];
+  };
+  return {
+    attributes: list('AttributListe'),
+    states: list('TilstandListe'),
+    relations: list('RelationListe'),
+  };
+}
+
 /**
- * The newest registration in a `laes` reply (raw SOAP XML), or null when it holds none.
+ * Each object's newest registration in a `laes` or `list` reply (raw SOAP XML), by UUID.
  * Entries of lists other systems extend (sd:LokalUdvidelse) are not kept: FK keeps them.
  */
-export function readRegistration(replyXml: string): Registration | null {
+export function readRegistrations(replyXml: string): Map<string, Registration> {
   const doc = XmlDocument.fromString(replyXml);
+  const out = new Map<string, Registration>();
   try {
-    const regs = doc.find("//*[local-name()='FiltreretOejebliksbillede']/*[local-name()='Registrering']");
-    const reg = regs.at(-1) as XmlElement | undefined;
-    if (!reg) return null;
-    const list = (name: string) => {
-      const el = child(reg, name);
-      return el
-        ? elements(el)
-            .filter((c) => c.name !== 'LokalUdvidelse')
-            .map(readEntry)
-        : [];
-    };
-    return {
-      attributes: list('AttributListe'),
-      states: list('TilstandListe'),
-      relations: list('RelationListe'),
-    };
+    for (const node of doc.find("//*[local-name()='FiltreretOejebliksbillede']")) {
+      const snapshot = node as XmlElement;
+      const uuid = sdText(child(snapshot, 'ObjektType'), 'UUIDIdentifikator')?.toLowerCase();
+      const reg = elements(snapshot)
+        .filter((c) => c.name === 'Registrering')
+        .at(-1);
+      if (uuid && reg) out.set(uuid, readLists(reg));
+    }
+    return out;
   } finally {
     doc.dispose();
   }
+}
+
+/** The newest registration in a `laes` reply, or null when it holds none. */
+export function readRegistration(replyXml: string): Registration | null {
+  const all = readRegistrations(replyXml);
+  return all.size === 0 ? null : [...all.values()][0]!;
+}
+
+/** The UUIDs in a `soeg` reply's IdListe. */
+export function readIdList(replyXml: string): string[] {
+  const doc = XmlDocument.fromString(replyXml);
+  try {
+    return doc
+      .find("//*[local-name()='IdListe']/*[local-name()='UUIDIdentifikator']")
+      .map((n) => (n as XmlElement).content.trim().toLowerCase());
+  } finally {
+    doc.dispose();
+  }
+}
+
+/** The values in effect now: Virkning started and not ended. */
+export function currentEntries(entries: readonly Entry[], now = Date.now()): Entry[] {
+  return entries.filter((e) => isCurrent(e, now));
 }
 
 // --- what orgsync wants -----------------------------------------------------------------------------

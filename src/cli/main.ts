@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
+import { registerFkSimulator } from './commands/fk-simulator.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerSync } from './commands/sync.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerSync(program);
   registerInspect(program);
   registerGenerate(program);
+  registerFkSimulator(program);
   program.addHelpText(
     'after',
     `

@@ -64,7 +64,7 @@ export async function openTarget(engine: Engine, t: LoadedTarget): Promise<Targe
       new Map(
         (await engine.store.loadObjects(t.config.name)).map((o) => [
           objectId(o.type, o.key),
-          { targetId: o.targetId, disabled: o.disabled },
+          { targetId: o.targetId, disabled: o.disabled, parentKey: o.parentKey },
         ]),
       ),
   });
@@ -72,9 +72,10 @@ export async function openTarget(engine: Engine, t: LoadedTarget): Promise<Targe
 
 function labelOf(snap: LoadedSnapshot['snapshot']) {
   return (o: DesiredObject | CurrentObject): string | undefined => {
-    if (o.type === 'unit') return snap.units.get(o.key)?.name;
-    if (o.type === 'position') return snap.positions.get(o.key)?.title;
-    return undefined; // persons are shown by key only: their names are personal data
+    const own = 'label' in o ? o.label : undefined;
+    if (o.type === 'unit') return snap.units.get(o.key)?.name ?? own;
+    if (o.type === 'position') return snap.positions.get(o.key)?.title ?? own;
+    return own; // persons are shown by key only: their names are personal data
   };
 }
 

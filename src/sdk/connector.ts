@@ -38,6 +38,8 @@ export interface ConnectorContext {
 export interface Link {
   targetId: string | null;
   disabled: boolean;
+  /** Where orgsync last placed it: for a target that holds no placement of its own to read. */
+  parentKey?: string | null;
 }
 
 /** What a target session gets besides the connector context: engine knowledge of this target. */

@@ -41,6 +41,11 @@ export interface CurrentObject {
   disabled: boolean;
   /** When orgsync disabled it (ISO time), for a target that deletes after a grace period. */
   disabledSince?: string;
+  /**
+   * The target's words for an object HR does not know (read in a reconcile): "duplicate of
+   * unit 1042 left by another tool". Shown in the plan; no personal data.
+   */
+  label?: string;
 }
 
 export type ChangeAction = 'create' | 'update' | 'move' | 'replace' | 'disable' | 'delete';

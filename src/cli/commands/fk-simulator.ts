@@ -1,0 +1,81 @@
+/**
+ * orgsync fk-simulator: the strict local FK Organisation (connectors/fk-organisation/simulator)
+ * as a service, for demos and for integrators testing against FK's contracts without access
+ * to KOMBIT's test environment. Runs until interrupted; prints where it listens.
+ */
+import type { Command } from 'commander';
+import { seedOrganisation } from '../../../connectors/fk-organisation/simulator/seed.js';
+import { startFkSimulator } from '../../../connectors/fk-organisation/simulator/server.js';
+import { EXIT } from '../../errors.js';
+import { out, reportError, UsageError } from '../common.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const number = (name: string, v: string, min: number, max: number) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a number from ${min} to ${max}`);
+  return n;
+};
+
+interface Flags {
+  port: string;
+  latency: string;
+  organisation: string;
+  name: string;
+  rate40: string;
+  rate44: string;
+  timeoutRate: string;
+  lostReplyRate: string;
+  seed: string;
+}
+
+export function registerFkSimulator(program: Command) {
+  program
+    .command('fk-simulator')
+    .description('run a strict local FK Organisation v6 (validates every request against the XSDs)')
+    .option('-p, --port <n>', 'port on 127.0.0.1', '8600')
+    .option('--latency <ms>', 'added to every answer', '0')
+    .option(
+      '--organisation <uuid>',
+      "the municipality's Organisation UUID (made on start)",
+      '5d1e2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b',
+    )
+    .option('--name <text>', "the municipality's name", 'Demo Kommune')
+    .option('--rate40 <share>', 'share of valid requests answered 40, nothing applied', '0')
+    .option('--rate44 <share>', 'share of valid requests answered 44, nothing applied', '0')
+    .option('--timeout-rate <share>', 'share of requests never answered', '0')
+    .option('--lost-reply-rate <share>', 'share of requests carried out and never answered', '0')
+    .option('--seed <n>', 'seed of the injected faults', '1')
+    .action(async (flags: Flags) => {
+      try {
+        if (!UUID.test(flags.organisation)) throw new UsageError('--organisation must be a UUID');
+        const sim = await startFkSimulator({
+          port: number('port', flags.port, 0, 65535),
+          latencyMs: number('latency', flags.latency, 0, 600_000),
+          faults: {
+            rate40: number('rate40', flags.rate40, 0, 1),
+            rate44: number('rate44', flags.rate44, 0, 1),
+            timeoutRate: number('timeout-rate', flags.timeoutRate, 0, 1),
+            lostReplyRate: number('lost-reply-rate', flags.lostReplyRate, 0, 1),
+            seed: number('seed', flags.seed, 0, 2 ** 31),
+          },
+        });
+        seedOrganisation(sim.store, { uuid: flags.organisation, name: flags.name });
+        out(`FK Organisation simulator at ${sim.url} (services at ${sim.url}/organisation/<service>/6)`);
+        out(
+          `organisation ${flags.organisation}: use it as the fk-organisation target's endpoint and organisation`,
+        );
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await sim.stop();
+        out(`stopped after ${sim.requests.length} requests`);
+        process.exitCode = EXIT.ok;
+      } catch (e) {
+        process.exitCode = reportError(e);
+      }
+    });
+}
