@@ -5,7 +5,7 @@
  * lost and calls refused at random, converging with no duplicates; a run cut off by the
  * service going away, resumed; hostile names kept exact.
  */
-import { mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/engine/context.js';
@@ -340,4 +340,87 @@ describe('fk-organisation reconcile mode', () => {
       await own.stop();
     }
   }, 120_000);
+});
+
+describe('fk-organisation with hostile names', () => {
+  it('keeps XML special characters, control-free edges and very long texts exact', async () => {
+    const own = await start();
+    try {
+      const w = await makeWorkspace({ persons: 5, asOf: DAY0 });
+      const names = [
+        'Skole & Dagtilbud <Syd>',
+        ']]> <![CDATA[ x ]]>',
+        '"Citat" & \'apostrof\' &amp; &#x41;',
+        'Æblegården Øst & Å',
+        '<?xml version="1.0"?><a/>',
+        'L'.repeat(200), // FK's EnhedNavn takes 200 characters
+      ];
+      const tooLong = { key: 'long', parentKey: 'root', name: 'M'.repeat(201) };
+      const units = [
+        { key: 'root', parentKey: null, name: 'Kommune' },
+        ...names.map((name, i) => ({ key: `h${i}`, parentKey: 'root', name })),
+        tooLong,
+      ];
+      const people = [
+        ['Jens "JJ" <b>', "O'Brien & Søn"],
+        ['Anne', 'Ø'.repeat(95)], // Person's NavnTekst takes 100
+      ];
+      const cpr = (i: number) => `01019${String(i).padStart(5, '0')}`;
+      writeFileSync(
+        join(w.dir, 'hr.json'),
+        JSON.stringify({
+          units,
+          persons: people.map(([givenName, surname], i) => ({
+            cpr: cpr(i),
+            givenName,
+            surname,
+            email: `a${i}&b@x.dk`,
+          })),
+          positions: people.map((_, i) => ({
+            key: `pos${i}`,
+            cpr: cpr(i),
+            unitKey: `h${i}`,
+            title: 'Lærer, "senior" <ny> & mere',
+            primary: true,
+            manager: i === 0,
+          })),
+        }),
+      );
+      const config = w.writeConfig([fkTarget(own.url)], {
+        source: { connector: 'json-hr', config: { path: join(w.dir, 'hr.json') } },
+      });
+      const r = await syncAndReplan(config, DAY0);
+      // A name longer than the contract allows is refused before anything is sent for it.
+      expect(r.outcomes[0]!.problems).toEqual([
+        expect.objectContaining({
+          changeId: 'fk:unit:long',
+          errorKind: 'invalid-value',
+          message: expect.stringMatching(
+            /name is 201 characters and FK's EnhedNavn takes at most 200: shorten it/,
+          ),
+        }),
+      ]);
+      expect(r.secondPlan).toEqual({ fk: 1 });
+      expect(own.requests.some((q) => q.body.includes(ids.unit('long')))).toBe(false);
+      expectAllValid(own);
+      units.pop();
+      const stored = units.map((u) =>
+        field(own.store.get('OrganisationEnhed', ids.unit(u.key))!, 'EnhedNavn'),
+      );
+      expect(stored).toEqual(units.map((u) => u.name));
+      const users = active(own.store, 'Bruger').map((o) => field(o, 'BrugerNavn'));
+      expect(users.sort()).toEqual(people.map(([g, s]) => `${g} ${s}`).sort());
+      const titles = active(own.store, 'OrganisationFunktion').map((o) => field(o, 'FunktionNavn'));
+      expect(titles).toContain('Lærer, "senior" <ny> & mere');
+      // And a reconcile reads them back as exactly what HR says: no drift.
+      const reconcile = w.writeConfig(
+        [fkTarget(own.url, { config: { endpoint: own.url, organisation: ORG, reconcile: true } })],
+        { source: { connector: 'json-hr', config: { path: join(w.dir, 'hr.json') } } },
+      );
+      const again = await syncAndReplan(reconcile, DAY0);
+      expect(again.planned['fk']).toMatchObject({ create: 1, update: 0, move: 0, delete: 0, disable: 0 });
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
 });

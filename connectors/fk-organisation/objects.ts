@@ -76,6 +76,33 @@ function text(v: AttrValue | undefined): string | null {
   return s === '' ? null : s;
 }
 
+/** The contract's maxLength of the fields orgsync fills from mapped attributes (the XSDs). */
+const MAX_LENGTH: Record<string, number> = {
+  EnhedNavn: 200,
+  BrugerNavn: 200,
+  FunktionNavn: 200,
+  AdresseTekst: 200,
+  NavnTekst: 100,
+};
+
+/**
+ * A mapped value as the FK field `field` takes it. A value longer than the contract allows is
+ * refused here, naming the attribute, rather than cut without a word: the mapping says how to
+ * shorten it (`| truncate(n)`), so what FK holds is what the plan showed.
+ */
+function fieldText(v: AttrValue | undefined, field: string, attr: string, what: string): string | null {
+  const t = text(v);
+  const max = MAX_LENGTH[field];
+  if (t !== null && max !== undefined && [...t].length > max) {
+    throw new ConnectorError(
+      'invalid-value',
+      `${what}: ${attr} is ${[...t].length} characters and FK's ${field} takes at most ${max}: ` +
+        `shorten it in the mapping, e.g. \`| truncate(${max})\``,
+    );
+  }
+  return t;
+}
+
 const isTrue = (v: AttrValue | undefined) => v === true || text(v)?.toLowerCase() === 'true';
 
 const isEmpty = (d: Desired) =>
@@ -158,7 +185,7 @@ export class ObjectWriter {
     const writes: Promise<unknown>[] = [];
     for (const [kind, rolle] of Object.entries(kinds.roles)) {
       if (!attrs.has(kind)) continue;
-      const value = text(attrs.get(kind));
+      const value = fieldText(attrs.get(kind), 'AdresseTekst', kind, `${change.type} ${change.key}`);
       const uuid = this.#ids.address(owner, kind, change.key);
       slots.push({
         name: 'Adresser',
@@ -186,11 +213,12 @@ export class ObjectWriter {
     const attrs = new Map(change.attrs.map((a) => [a.name, a.new]));
     const creating = change.action === 'create' || change.action === 'replace';
     const mode: EnsureMode = creating ? 'create' : 'update';
-    const relations = await this.#addresses('unit', UNIT_ADDRESSES, change, attrs, mode);
+    // Everything that can be refused is worked out before the first write.
+    const relations: RelationSlot[] = [];
     const fields: Record<string, string | null> = {};
     if (creating || attrs.has('userKey'))
       fields.BrugervendtNoegleTekst = (text(attrs.get('userKey')) ?? change.key).slice(0, 50);
-    if (attrs.has('name')) fields.EnhedNavn = text(attrs.get('name'));
+    if (attrs.has('name')) fields.EnhedNavn = fieldText(attrs.get('name'), 'EnhedNavn', 'name', what);
     if (creating || attrs.has('unitType')) {
       const type = text(attrs.get('unitType')) ?? this.#cfg.defaultUnitType;
       const enhedstype = this.#cfg.unitTypes[type];
@@ -207,6 +235,7 @@ export class ObjectWriter {
       relations.push({ name: 'Overordnet', refs: parent === null ? [] : [{ uuid: this.#ids.unit(parent) }] });
     }
     if (creating) relations.push({ name: 'Tilhoerer', refs: [{ uuid: this.#cfg.organisation }] });
+    relations.unshift(...(await this.#addresses('unit', UNIT_ADDRESSES, change, attrs, mode)));
     const want: Desired = { relations };
     if (Object.keys(fields).length > 0) want.fields = fields;
     if (creating || change.enable) want.status = 'Aktiv';
@@ -228,7 +257,7 @@ export class ObjectWriter {
     // The Person and the address objects first (in parallel): the Bruger points at them.
     const personFields: Record<string, string | null> = {};
     if (creating) personFields.BrugervendtNoegleTekst = change.key.slice(0, 50);
-    if (attrs.has('name')) personFields.NavnTekst = text(attrs.get('name'));
+    if (attrs.has('name')) personFields.NavnTekst = fieldText(attrs.get('name'), 'NavnTekst', 'name', what);
     // CPR is sent to FK (it is what FK ties the person by), never put in a message or log.
     if (attrs.has('cpr')) personFields['CPR-NummerTekst'] = text(attrs.get('cpr'));
     const personWrite =
@@ -249,7 +278,7 @@ export class ObjectWriter {
     const fields: Record<string, string | null> = {};
     if (creating || attrs.has('userKey'))
       fields.BrugervendtNoegleTekst = (text(attrs.get('userKey')) ?? change.key).slice(0, 50);
-    if (attrs.has('name')) fields.BrugerNavn = text(attrs.get('name'));
+    if (attrs.has('name')) fields.BrugerNavn = fieldText(attrs.get('name'), 'BrugerNavn', 'name', what);
     if (creating) {
       relations.push({ name: 'Tilhoerer', refs: [{ uuid: this.#cfg.organisation }] });
       relations.push({ name: 'TilknyttedePersoner', refs: [{ uuid: personUuid }] });
@@ -302,7 +331,7 @@ export class ObjectWriter {
     if (creating || attrs.has('title')) {
       want.fields = {
         BrugervendtNoegleTekst: change.key.slice(0, 50),
-        FunktionNavn: text(attrs.get('title')) ?? 'Ansat',
+        FunktionNavn: fieldText(attrs.get('title'), 'FunktionNavn', 'title', what) ?? 'Ansat',
       };
     }
     if (creating || change.enable) want.status = 'Aktiv';
