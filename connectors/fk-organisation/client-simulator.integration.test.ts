@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type StandardRetur } from './call.js';
-import { ENHEDSTYPE, fkUuid, unitImport } from './messages.js';
+import { ENHEDSTYPE, fkUuid } from './identifiers.js';
+import { emptyRegistration, importBody, merge } from './registration.js';
 import { type FkSimulator, startFkSimulator } from './simulator/server.js';
 import { serviceClient } from './wsdl.js';
 
@@ -19,21 +20,29 @@ afterAll(() => sim.stop());
 describe('connector calls against the strict simulator', () => {
   it('imports a unit, reads it back, and gets 40 as a typed error for a second import', async () => {
     const client = await serviceClient('OrganisationEnhed', `${sim.url}/organisation/organisationenhed/6`);
-    const unit = {
-      uuid: fkUuid(ORG, 'unit', '1042'),
-      key: '1042',
-      name: 'Skole & Dagtilbud "Syd"',
-      parent: null,
-      enhedstype: ENHEDSTYPE.department,
-      active: true,
-    };
-    const body = unitImport({ organisation: ORG }, unit, '2026-11-23T10:00:00Z');
+    const uuid = fkUuid(ORG, 'unit', '1042');
+    const now = '2026-11-23T10:00:00Z';
+    const reg = merge(
+      'OrganisationEnhed',
+      emptyRegistration(),
+      {
+        fields: { BrugervendtNoegleTekst: '1042', EnhedNavn: 'Skole & Dagtilbud "Syd"' },
+        status: 'Aktiv',
+        relations: [
+          { name: 'Enhedstype', refs: [{ uuid: ENHEDSTYPE.department }] },
+          { name: 'Tilhoerer', refs: [{ uuid: ORG }] },
+        ],
+      },
+      { organisation: ORG },
+      now,
+    )!;
+    const body = importBody('OrganisationEnhed', uuid, reg, now);
     const ctx = { what: 'importer OrganisationEnhed (unit 1042)', timeoutMs: 5_000 };
     await call(client, 'importer', body, ctx);
     const { reply: read } = await call<{ StandardRetur: StandardRetur; FiltreretOejebliksbillede?: unknown }>(
       client,
       'laes',
-      { 'sd:UUIDIdentifikator': unit.uuid },
+      { 'sd:UUIDIdentifikator': uuid },
       { ...ctx, what: 'laes OrganisationEnhed (unit 1042)' },
     );
     expect(JSON.stringify(read.FiltreretOejebliksbillede)).toContain('Skole & Dagtilbud \\"Syd\\"');

@@ -3,7 +3,7 @@
  * (its Organisation UUID in FK), how orgsync signs in, and what removal means.
  */
 import { z } from 'zod';
-import { ENHEDSTYPE } from './messages.js';
+import { ENHEDSTYPE } from './identifiers.js';
 
 const Uuid = z
   .string()

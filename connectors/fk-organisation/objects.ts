@@ -13,30 +13,10 @@ import { ConnectorError } from '../../src/sdk/errors.js';
 import type { AttrValue, Change, ObjectType } from '../../src/sdk/types.js';
 import type { EnsureMode, FkClient } from './client.js';
 import type { FkConfig } from './config.js';
-import { FUNKTIONSTYPE, fkUuid } from './messages.js';
+import { FUNKTIONSTYPE, fkUuid, UNIT_ADDRESSES, USER_ADDRESSES } from './identifiers.js';
 import type { Desired, RelationSlot } from './registration.js';
 import type { EntityService } from './wsdl.js';
 
-/** Address classifiers (contracts/ORIGIN.md): Type per owner, Rolle per kind of value. */
-const UNIT_ADDRESSES = {
-  type: '9b33c0a0-a566-4ec0-8200-325cb1e5bb9a',
-  roles: {
-    email: '2b670843-ce42-411a-8fb5-311dfdd5caf0',
-    postAddress: '80b610c6-314b-485a-a014-a9a1d7070bc4',
-    phone: '8dcfa714-5ed3-4000-b551-2ba520e7d8ad',
-    ean: '9ccaafe4-c4b2-4d25-942a-2ec5730d4ed8',
-    pNumber: '7c6e2a82-ec39-4ec4-a2b7-fdfe667e1d2b',
-  },
-} as const;
-const USER_ADDRESSES = {
-  type: '71a08d28-3af7-4bb4-9964-bc2b76b93d64',
-  roles: {
-    email: '5d13e891-162a-456b-abf2-fd9b864df96d',
-    phone: '5ef6be2d-59f4-4652-a680-585929924ba9',
-    landline: '47c05422-5379-4c27-9ddf-e02b52b3d961',
-    location: 'ad04ac80-e24a-45a5-9dd9-8537a916ac74',
-  },
-} as const;
 type AddressKinds = typeof UNIT_ADDRESSES | typeof USER_ADDRESSES;
 /** The address kinds of units and of persons (users). */
 export const ADDRESS_KINDS = { unit: UNIT_ADDRESSES, person: USER_ADDRESSES } as const;

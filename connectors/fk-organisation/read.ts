@@ -14,7 +14,7 @@ import type { Link } from '../../src/sdk/connector.js';
 import type { Attrs, CurrentObject, ObjectType } from '../../src/sdk/types.js';
 import type { FkClient } from './client.js';
 import type { FkConfig } from './config.js';
-import { FUNKTIONSTYPE } from './messages.js';
+import { FUNKTIONSTYPE } from './identifiers.js';
 import { ADDRESS_KINDS, type FkIds, FOREIGN } from './objects.js';
 import { currentEntries, type Entry, type Registration } from './registration.js';
 import type { EntityService } from './wsdl.js';

@@ -123,7 +123,7 @@ describe('bodies', () => {
       NOW,
     )!;
     const body = importBody('OrganisationEnhed', 'u', reg, NOW);
-    expect(Object.keys(body.OrganisationEnhed.Registrering.RelationListe)).toEqual([
+    expect(Object.keys(body['OrganisationEnhed']!.Registrering.RelationListe)).toEqual([
       'Enhedstype',
       'Overordnet',
       'Tilhoerer',
