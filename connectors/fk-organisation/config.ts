@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ENHEDSTYPE } from './identifiers.js';
+import { OioidwsConfig } from './oioidws/config.js';
 
 const Uuid = z
   .string()
@@ -30,6 +31,11 @@ export const FkConfig = z
     /** The municipality's Organisation UUID in FK: the actor on everything orgsync writes. */
     organisation: Uuid,
     /**
+     * OIOIDWS sign-in (the STS, the municipality's CVR, the system certificate): required by
+     * KOMBIT's services; left out only against a simulator on this machine that does not ask.
+     */
+    auth: OioidwsConfig.optional(),
+    /**
      * removal of a unit, user or function HR no longer has, when onRemove says delete:
      * inactive (Gyldighed Inaktiv and its relations ended; reversible: it comes back if HR
      * has it again) or passivate (read-only in FK for good).
@@ -54,5 +60,9 @@ export const FkConfig = z
   .refine((c) => c.unitTypes[c.defaultUnitType] !== undefined, {
     message: 'defaultUnitType must be one of unitTypes',
     path: ['defaultUnitType'],
+  })
+  .refine((c) => c.auth !== undefined || !c.endpoint.startsWith('https://'), {
+    message: "KOMBIT's services need OIOIDWS: configure auth (stsUrl, cvr, certificate)",
+    path: ['auth'],
   });
 export type FkConfig = z.infer<typeof FkConfig>;

@@ -17,6 +17,7 @@ import { applyRecorded, syncAndReplan } from '../../test/support/engine.js';
 import { makeWorkspace, type Workspace } from '../../test/support/workspace.js';
 import { FkClient } from './client.js';
 import { FkIds } from './objects.js';
+import { makeClientCertificate } from './simulator/certs.js';
 import { type FkSimulator, type FkSimulatorOptions, startFkSimulator } from './simulator/server.js';
 import { latest, type RegistrationStore, type StoredObject } from './simulator/store.js';
 import { ContractValidator } from './xsd.js';
@@ -423,4 +424,60 @@ describe('fk-organisation with hostile names', () => {
       await own.stop();
     }
   }, 60_000);
+});
+
+describe('fk-organisation signed in with OIOIDWS', () => {
+  it('gets one token from the STS for the municipality, signs every call, and is refused with another certificate', async () => {
+    const CVR = '29189838';
+    const client = await makeClientCertificate(CVR);
+    const stranger = await makeClientCertificate('11111111');
+    const secured = await start({
+      security: { clients: [{ cvr: CVR, certificatePem: client.certificatePem }] },
+    });
+    try {
+      const w = await makeWorkspace({ persons: 30, asOf: DAY0, seed: 31 });
+      const files = (name: string, c: { certificatePem: string; privateKeyPem: string }) => {
+        writeFileSync(join(w.dir, `${name}.crt`), c.certificatePem);
+        writeFileSync(join(w.dir, `${name}.key`), c.privateKeyPem, { mode: 0o600 });
+        return { certFile: join(w.dir, `${name}.crt`), keyFile: join(w.dir, `${name}.key`) };
+      };
+      writeFileSync(join(w.dir, 'sts.crt'), secured.stsCertificatePem!);
+      const auth = (certificate: object) => ({
+        stsUrl: secured.stsUrl!,
+        cvr: CVR,
+        certificate,
+        stsCertificate: { file: join(w.dir, 'sts.crt') },
+      });
+      const target = (certificate: object) =>
+        fkTarget(secured.url, {
+          config: { endpoint: secured.url, organisation: ORG, auth: auth(certificate) },
+        });
+
+      const config = w.writeConfig([target(files('orgsync', client))]);
+      const r = await syncAndReplan(config, DAY0);
+      expect(r.outcomes[0]!.problems).toEqual([]);
+      expect(r.secondPlan).toEqual({ fk: 0 });
+      expectAllValid(secured);
+      expect(secured.requests.length).toBeGreaterThan(100);
+      expect(secured.requests.every((q) => q.cvr === CVR)).toBe(true);
+      expect(secured.stsRequests!.length).toBe(1); // cached for the whole run
+
+      // A certificate the STS does not know: the changes fail as a permission problem, no call
+      // reaches the service, and no key or token text reaches the messages.
+      const w2 = await makeWorkspace({ persons: 5, asOf: DAY0, seed: 32 });
+      writeFileSync(join(w2.dir, 'sts.crt'), secured.stsCertificatePem!);
+      const before = secured.requests.length;
+      const s = await syncAndReplan(w2.writeConfig([target(files('stranger', stranger))]), DAY0);
+      const problems = s.outcomes[0]!.problems;
+      expect(problems.length).toBeGreaterThan(0);
+      for (const p of problems) {
+        if (p.status === 'skipped') continue;
+        expect(p.errorKind).toBe('permission');
+        expect(p.message).not.toMatch(/PRIVATE KEY|Assertion|BEGIN CERTIFICATE/);
+      }
+      expect(secured.requests.length).toBe(before);
+    } finally {
+      await secured.stop();
+    }
+  }, 120_000);
 });

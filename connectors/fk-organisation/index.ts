@@ -9,6 +9,7 @@ import type { ChangeResult, ObjectType } from '../../src/sdk/types.js';
 import { FkClient } from './client.js';
 import { FkConfig } from './config.js';
 import { ATTRIBUTES, FkIds, FOREIGN, ObjectWriter } from './objects.js';
+import { createOioidws } from './oioidws/index.js';
 import { readFk } from './read.js';
 
 export { FkConfig } from './config.js';
@@ -42,10 +43,13 @@ function checkMapping(attributes: TargetContext['attributes']): void {
 
 function openSession(cfg: FkConfig, ctx: TargetContext): TargetSession {
   checkMapping(ctx.attributes);
+  // OIOIDWS: a token per CVR from the STS, cached and renewed early; every call signed with it.
+  const security = cfg.auth ? createOioidws(cfg.auth).callSecurity : undefined;
   const fk = new FkClient({
     endpoint: cfg.endpoint,
     actor: { organisation: cfg.organisation },
     timeoutMs: cfg.timeoutMs,
+    ...(security ? { security } : {}),
   });
   const writer = new ObjectWriter(fk, cfg);
   const read: TargetSession['read'] = async (types) => {

@@ -2,7 +2,7 @@
  * A strict local simulator of FK Organisation v6 (ORIGIN.md, DESIGN.md "The simulator"): plain
  * node:http and raw XML. Each request goes through, in order:
  *   1. Content-Type application/soap+xml, well-formed XML, a SOAP 1.2 envelope  -> else a Fault
- *   2. the auth hook (the STS token check, later)                               -> wsse:InvalidSecurity Fault
+ *   2. the auth hook (`security`: the OIOIDWS token check, token-check.ts)      -> wsse:InvalidSecurity Fault
  *   3. a RequestHeader with a TransactionUUID in the SOAP Header                -> else a Fault
  *   4. a request element of the service at that path (and the SOAP action, if sent, agreeing)
  *   5. fault injection (seeded): no answer, or a 40/44 with nothing applied
@@ -10,15 +10,18 @@
  *   7. the operation (operations.ts, with the rules of rules.ts)
  * Replies are SOAP 1.2 envelopes echoing the RequestHeader, built from templates, and checked
  * against the XSDs before they leave (`checkReplies`): a template bug fails loudly.
+ * With `security`, the same server is also the STS (sts.ts) at STS_PATH.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { XmlDocument, type XmlElement } from 'libxml2-wasm';
+import { STS_PATH } from '../oioidws/ns.js';
 import { ContractValidator } from '../xsd.js';
 import { type Fault, faultEnvelope, readEnvelope, replyEnvelope, requestHeaderOf } from './envelope.js';
 import { type FaultOptions, faultInjector, type Injected } from './faults.js';
 import { namespaceDeclarations } from './model.js';
 import { HANDLERS, type OperationResult, outputXml } from './operations.js';
+import { type FkSecurityOptions, simulatorSecurity } from './security.js';
 import {
   type EntityService,
   type InputElement,
@@ -30,6 +33,7 @@ import {
   soapAction,
 } from './services.js';
 import { RegistrationStore } from './store.js';
+import type { StsRecord } from './sts.js';
 import { textOf } from './xml.js';
 
 export type AuthResult = { ok: true; cvr: string } | { ok: false; reason: string };
@@ -52,6 +56,11 @@ export interface FkSimulatorOptions {
   store?: RegistrationStore;
   /** Largest request body accepted (default 10 MB); larger is HTTP 413. */
   maxBodyBytes?: number;
+  /**
+   * OIOIDWS: serve a simulated STS at `stsUrl` and refuse every call without a valid token
+   * from it (security.ts). An `auth` hook, if also given, runs after the token check.
+   */
+  security?: FkSecurityOptions;
 }
 
 export interface RecordedRequest {
@@ -77,6 +86,10 @@ export interface FkSimulator {
   url: string;
   requests: RecordedRequest[];
   store: RegistrationStore;
+  /** With `security`: the STS's URL, its signing certificate, and the token requests it had. */
+  stsUrl?: string;
+  stsCertificatePem?: string;
+  stsRequests?: StsRecord[];
   stop(): Promise<void>;
 }
 
@@ -97,6 +110,14 @@ export async function startFkSimulator(opts: FkSimulatorOptions = {}): Promise<F
   const checkReplies = opts.checkReplies ?? true;
   const maxBody = opts.maxBodyBytes ?? 10 * 1024 * 1024;
   const hanging = new Set<ServerResponse>();
+  const security = opts.security ? await simulatorSecurity(opts.security, clock) : undefined;
+  const auth: FkSimulatorOptions['auth'] = security
+    ? async (headers, xml) => {
+        const verdict = security.auth(headers, xml);
+        if (!verdict.ok || !opts.auth) return verdict;
+        return opts.auth(headers, xml);
+      }
+    : opts.auth;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -106,7 +127,15 @@ export async function startFkSimulator(opts: FkSimulatorOptions = {}): Promise<F
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const match = /^\/organisation\/([a-z]+)\/6\/?$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    if (security && pathname === STS_PATH && req.method === 'POST') {
+      const body = await readBody(req, maxBody);
+      const answer = security.sts.handle(req.headers, body?.toString('utf8') ?? '');
+      if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+      res.writeHead(answer.http, { 'content-type': 'application/soap+xml; charset=utf-8' }).end(answer.xml);
+      return;
+    }
+    const match = /^\/organisation\/([a-z]+)\/6\/?$/.exec(pathname);
     const service = match ? serviceByPath(match[1]!) : undefined;
     if (!service) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('No such service');
@@ -179,8 +208,8 @@ export async function startFkSimulator(opts: FkSimulatorOptions = {}): Promise<F
       if ('code' in envelope) return fault(envelope);
 
       let cvr: string | undefined;
-      if (opts.auth) {
-        const verdict = await opts.auth(headers, body.toString('utf8'));
+      if (auth) {
+        const verdict = await auth(headers, body.toString('utf8'));
         if (!verdict.ok) {
           return fault({
             code: 'Sender',
@@ -280,10 +309,18 @@ export async function startFkSimulator(opts: FkSimulatorOptions = {}): Promise<F
   });
   const { port } = server.address() as AddressInfo;
 
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     store,
+    ...(security
+      ? {
+          stsUrl: `${url}${STS_PATH}`,
+          stsCertificatePem: security.sts.certificatePem,
+          stsRequests: security.sts.requests,
+        }
+      : {}),
     stop: async () => {
       for (const res of hanging) res.destroy();
       hanging.clear();
