@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import PQueue from 'p-queue';
 import { stringify } from 'yaml';
+import { FK_TEST_OBJECTS } from '../connectors/fk-organisation/testing.js';
 import { openEngine } from '../src/engine/context.js';
 import { closeWork, makePlan } from '../src/engine/plan.js';
 import { acceptSnapshot, loadSnapshot } from '../src/engine/snapshot.js';
@@ -88,25 +89,7 @@ function writeConfig(dir: string, hrDir: string, endpoint: string): string {
         name: 'fk',
         connector: 'fk-organisation',
         config: { endpoint, organisation: ORG, timeoutMs: 30_000 },
-        objects: {
-          unit: { attributes: { name: '${unit.name}', email: '${unit.email}', phone: '${unit.phone}' } },
-          person: {
-            attributes: {
-              name: '${person.givenName} ${person.surname}',
-              userKey: '${person.userId}',
-              cpr: '${person.cpr}',
-              email: '${person.email}',
-              phone: '${person.phone}',
-            },
-          },
-          position: {
-            attributes: {
-              title: '${position.title}',
-              person: '${person.key}',
-              manager: '${position.manager}',
-            },
-          },
-        },
+        objects: FK_TEST_OBJECTS,
         safety: { maxRemovals: 100_000, maxRemovalShare: 1 },
         concurrency: CONCURRENCY,
       },

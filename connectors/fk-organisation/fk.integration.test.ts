@@ -20,6 +20,7 @@ import { FkIds } from './objects.js';
 import { makeClientCertificate } from './simulator/certs.js';
 import { type FkSimulator, type FkSimulatorOptions, startFkSimulator } from './simulator/server.js';
 import { latest, type RegistrationStore, type StoredObject } from './simulator/store.js';
+import { FK_TEST_OBJECTS } from './testing.js';
 import { ContractValidator } from './xsd.js';
 
 const DAY0 = '2026-11-22';
@@ -40,28 +41,7 @@ function fkTarget(endpoint: string, extra: Record<string, unknown> = {}) {
     name: 'fk',
     connector: 'fk-organisation',
     config: { endpoint, organisation: ORG, timeoutMs: 1_000 },
-    objects: {
-      unit: {
-        attributes: {
-          name: '${unit.name}',
-          email: '${unit.email}',
-          phone: '${unit.phone}',
-          ean: '${unit.ean}',
-        },
-      },
-      person: {
-        attributes: {
-          name: '${person.givenName} ${person.surname}',
-          userKey: '${person.userId}',
-          cpr: '${person.cpr}',
-          email: '${person.email}',
-          phone: '${person.phone}',
-        },
-      },
-      position: {
-        attributes: { title: '${position.title}', person: '${person.key}', manager: '${position.manager}' },
-      },
-    },
+    objects: FK_TEST_OBJECTS,
     onRemove: { unit: 'delete', person: 'disable', position: 'delete' },
     safety: { maxRemovals: 10_000, maxRemovalShare: 1 },
     concurrency: 8,

@@ -347,8 +347,15 @@ export class ObjectWriter {
         mgrWhat,
       );
     } else if (manager === undefined && ties.length > 0 && !creating) {
-      // A manager who moves or changes hands keeps the manager function in step.
-      await this.#ifExists('OrganisationFunktion', mgrUuid, { relations: ties }, mgrWhat);
+      // A manager who moves or changes hands keeps the manager function in step (an inactive
+      // one, of a position that stopped managing, keeps its ended relations).
+      const mgr = await this.#fk.laes('OrganisationFunktion', mgrUuid, mgrWhat);
+      const active = mgr?.states.some(
+        (e) =>
+          e.virkning.to === null && e.fields.some(([n, v]) => n === 'GyldighedStatusKode' && v === 'Aktiv'),
+      );
+      if (active)
+        await this.#fk.ensure('OrganisationFunktion', mgrUuid, { relations: ties }, 'update', mgrWhat);
     }
   }
 
