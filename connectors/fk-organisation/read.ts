@@ -204,6 +204,7 @@ export async function readFk(
     const twin = bvn === null ? undefined : ourKeys.get(`${o.type}:${bvn}`);
     // A user's BrugervendtNoegle is a user name: not shown.
     const shown = bvn && o.type !== 'person' ? ` (${bvn})` : '';
+    o.foreign = true;
     o.label = twin
       ? `duplicate of ${o.type} ${twin} left in FK by another tool`
       : `in FK, not made by orgsync${shown}`;

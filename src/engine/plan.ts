@@ -115,6 +115,12 @@ async function planTarget(
   let heldBack = 0; // walks the held set, which is small, not the whole target
   for (const id of snap.snapshot.held) if (current.has(id) && !desired.has(id)) heldBack++;
   const reasons = safetyReasons(summary, active, t.config.safety);
+  const foreign = changes.filter(
+    (c) => (c.action === 'delete' || c.action === 'disable') && current.get(objectId(c.type, c.key))?.foreign,
+  ).length;
+  if (foreign > 0) {
+    reasons.push(`${foreign} objects orgsync did not make would be removed: a clean-up needs approval`);
+  }
   const approved = opts.approve?.has(name) ?? false;
   if (reasons.length > 0 && approved)
     engine.logger.warn({ target: name, reasons }, 'safety thresholds passed by approval');

@@ -46,6 +46,11 @@ export interface CurrentObject {
    * unit 1042 left by another tool". Shown in the plan; no personal data.
    */
   label?: string;
+  /**
+   * Found in the target, not made by orgsync (another tool's, or a duplicate): its removal is
+   * never applied without an administrator's approval, whatever the thresholds say.
+   */
+  foreign?: boolean;
 }
 
 export type ChangeAction = 'create' | 'update' | 'move' | 'replace' | 'disable' | 'delete';
