@@ -13,11 +13,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
+import { c14nText, excC14n, sha256 } from './c14n.js';
 import { NS, URI } from './ns.js';
-import { wsSecuritySignature } from './sign.js';
+import { signatureOver } from './sign.js';
 import { xsdDateTime } from './sts-client.js';
 import type { OioidwsToken } from './token.js';
-import { elementChildren, elementSpans, esc, escapeLineSeparators, is, parseXml, spanOf } from './xml.js';
+import {
+  allElements,
+  type ElementSpan,
+  elementChildren,
+  elementSpans,
+  esc,
+  escapeLineSeparators,
+  is,
+  parseXml,
+} from './xml.js';
 
 export interface SecureOptions {
   /** The SOAP action (wsa:Action), e.g. http://kombit.dk/sts/organisation/organisationenhed/laes. */
@@ -32,7 +42,58 @@ export interface SecureOptions {
 
 const fail = (why: string) => new Error(`OIOIDWS: cannot sign the request: ${why}`);
 
-/** `envelopeXml` with WS-Addressing and a signed wsse:Security header for `token`. */
+/** What every call signed with one token shares, worked out at its first call. */
+interface TokenDigest {
+  /**
+   * The STR-Transform's output digested: the assertion under exc-c14n. The assertion is the
+   * same text in every message and declares every prefix it uses (the STS client made it
+   * standalone), so its canonical form is the same wherever it is spliced; canonicalising it
+   * (~5 KB) once per token instead of once per call is most of what this cache saves.
+   */
+  assertion: string;
+  /**
+   * Whether an element of the assertion has no namespace. Such an element would take the
+   * default namespace of an envelope that declares one, so neither the digest above nor the
+   * STS's signature would hold there; `secure` refuses that combination.
+   */
+  unqualified: boolean;
+}
+
+const tokenDigests = new WeakMap<OioidwsToken, TokenDigest>();
+
+function tokenDigest(token: OioidwsToken): TokenDigest {
+  let known = tokenDigests.get(token);
+  if (!known) {
+    const doc = parseXml(token.assertion.reveal());
+    const assertion = doc.documentElement!;
+    if (!is(assertion, NS.saml2, 'Assertion') || assertion.getAttribute('ID') !== token.assertionId) {
+      throw fail('the token is not a SAML 2.0 assertion with its ID');
+    }
+    known = {
+      assertion: sha256(excC14n(assertion)),
+      unqualified: allElements(doc).some((el) => !el.namespaceURI),
+    };
+    tokenDigests.set(token, known);
+  }
+  return known;
+}
+
+/** An xsd:ID (an NCName, ASCII here): an ID that is the same text escaped or canonical. */
+const XSD_ID = /^[A-Za-z_][\w.-]*$/;
+/** What a URI in wsa:Action or wsa:To cannot hold: control characters and line separators. */
+const NOT_IN_URI = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/;
+
+/**
+ * `envelopeXml` with WS-Addressing and a signed wsse:Security header for `token`.
+ *
+ * The envelope is parsed once, to find its Header and Body and to digest the Body; nothing
+ * else is parsed. The blocks added to the Header are written here in exc-c14n form (or one
+ * namespace declaration away from it), so their digests are taken from the text; the
+ * assertion's digest is the token's (`tokenDigest`); SignedInfo is written and signed by
+ * `signatureOver`. What is signed is what xml-crypto signed before: Body, Timestamp, Action,
+ * MessageID, To, ReplyTo and the assertion through the STR, with the same algorithms.
+ * sign.unit.test.ts checks the result with xml-crypto's own verification.
+ */
 export function secure(envelopeXml: string, token: OioidwsToken, opts: SecureOptions): string {
   const xml = escapeLineSeparators(envelopeXml);
   let doc: ReturnType<typeof parseXml>;
@@ -57,10 +118,30 @@ export function secure(envelopeXml: string, token: OioidwsToken, opts: SecureOpt
       }
     }
   }
+  for (const value of [opts.action, opts.to]) {
+    if (NOT_IN_URI.test(value)) throw fail('the action or address holds control characters');
+  }
+  const known = tokenDigest(token);
+  if (known.unqualified && defaultNamespaceOf(header ?? env)) {
+    throw fail('the assertion has elements in no namespace and the envelope a default namespace');
+  }
+
+  // Everything the signature names must be unambiguous, as a receiver will require.
+  const all = allElements(doc);
+  const existingBodyId = body.getAttributeNS(NS.wsu, 'Id');
+  if (existingBodyId && !XSD_ID.test(existingBodyId)) throw fail("the Body's wsu:Id is not an xsd:ID");
+  for (const el of all) {
+    if (el !== body && existingBodyId && el.getAttributeNS(NS.wsu, 'Id') === existingBodyId) {
+      throw fail("another element has the Body's wsu:Id");
+    }
+    if (is(el, NS.saml2, 'Assertion') && el.getAttribute('ID') === token.assertionId) {
+      throw fail("the envelope already holds the token's assertion");
+    }
+  }
 
   const id = (what: string) => `_${what}-${randomUUID()}`;
   const ids = {
-    body: body.getAttributeNS(NS.wsu, 'Id') || id('body'),
+    body: existingBodyId || id('body'),
     timestamp: id('ts'),
     action: id('action'),
     messageId: id('msgid'),
@@ -73,6 +154,8 @@ export function secure(envelopeXml: string, token: OioidwsToken, opts: SecureOpt
   const envPrefix = env.prefix ?? 'oioidwsenv';
   const muDecl = env.prefix ? '' : ` xmlns:${envPrefix}="${soapNs}"`;
   const mustUnderstand = `${envPrefix}:mustUnderstand="${soapNs === NS.soap12 ? 'true' : '1'}"`;
+  // Each addressing header declares what it uses, its attributes are in order and its text is
+  // escaped as exc-c14n escapes it: the text written is the element's canonical form.
   const wsa = (name: string, wsuId: string, content: string) =>
     `<wsa:${name} xmlns:wsa="${NS.wsa}" xmlns:wsu="${NS.wsu}" wsu:Id="${wsuId}">${content}</wsa:${name}>`;
   const str = (wsuId?: string) =>
@@ -80,29 +163,39 @@ export function secure(envelopeXml: string, token: OioidwsToken, opts: SecureOpt
     `wsse11:TokenType="${URI.saml2TokenType}"${wsuId ? ` xmlns:wsu="${NS.wsu}" wsu:Id="${wsuId}"` : ''}>` +
     `<wsse:KeyIdentifier ValueType="${URI.samlId}">${esc(token.assertionId)}</wsse:KeyIdentifier>` +
     '</wsse:SecurityTokenReference>';
+  const action = wsa('Action', ids.action, c14nText(opts.action));
+  const messageId = wsa('MessageID', ids.messageId, `urn:uuid:${randomUUID()}`);
+  const to = wsa('To', ids.to, c14nText(opts.to));
+  const replyTo = wsa('ReplyTo', ids.replyTo, `<wsa:Address>${URI.anonymous}</wsa:Address>`);
+  // The Timestamp inherits xmlns:wsu from wsse:Security; its canonical form declares it.
+  const timestampContent =
+    `<wsu:Created>${xsdDateTime(now)}</wsu:Created><wsu:Expires>${xsdDateTime(expires)}</wsu:Expires>` +
+    '</wsu:Timestamp>';
+  const timestamp = `<wsu:Timestamp wsu:Id="${ids.timestamp}">${timestampContent}`;
+  const timestampCanonical = `<wsu:Timestamp xmlns:wsu="${NS.wsu}" wsu:Id="${ids.timestamp}">${timestampContent}`;
 
   const blocksBefore =
-    wsa('Action', ids.action, esc(opts.action)) +
-    wsa('MessageID', ids.messageId, `urn:uuid:${randomUUID()}`) +
-    wsa('To', ids.to, esc(opts.to)) +
-    wsa('ReplyTo', ids.replyTo, `<wsa:Address>${URI.anonymous}</wsa:Address>`) +
+    action +
+    messageId +
+    to +
+    replyTo +
     `<wsse:Security xmlns:wsse="${NS.wsse}" xmlns:wsu="${NS.wsu}"${muDecl} ${mustUnderstand}>` +
-    `<wsu:Timestamp wsu:Id="${ids.timestamp}"><wsu:Created>${xsdDateTime(now)}</wsu:Created>` +
-    `<wsu:Expires>${xsdDateTime(expires)}</wsu:Expires></wsu:Timestamp>` +
+    timestamp +
     token.assertion.reveal() +
     str(ids.str);
   const blocksAfter = '</wsse:Security>';
 
   // Text edits, applied from the end so earlier offsets stay valid.
   const spans = elementSpans(xml);
+  if (spans.length !== all.length) throw fail('the scanner and the parser disagree on the elements');
+  const spanOf = (el: Element): ElementSpan => spans[all.indexOf(el)]!;
   const edits: { at: number; remove?: number; text: string }[] = [];
-  if (!body.getAttributeNS(NS.wsu, 'Id'))
-    edits.push(bodyIdEdit(spanOf(xml, doc, body, spans), body, ids.body));
+  if (!existingBodyId) edits.push(bodyIdEdit(spanOf(body), body, ids.body));
   let splitAt: number;
   let headerOpen = '';
   let headerClose = '';
   if (header) {
-    const span = spanOf(xml, doc, header, spans);
+    const span = spanOf(header);
     if (span.selfClosing) {
       // <env:Header/>: rewritten as <env:Header>...</env:Header>.
       const tag = xml.slice(span.start, span.end);
@@ -116,7 +209,7 @@ export function secure(envelopeXml: string, token: OioidwsToken, opts: SecureOpt
   } else {
     headerOpen = `<${env.prefix ? `${env.prefix}:` : ''}Header>`;
     headerClose = `</${env.prefix ? `${env.prefix}:` : ''}Header>`;
-    splitAt = spanOf(xml, doc, body, spans).start;
+    splitAt = spanOf(body).start;
   }
   let head = xml.slice(0, splitAt);
   let tail = xml.slice(splitAt);
@@ -127,13 +220,32 @@ export function secure(envelopeXml: string, token: OioidwsToken, opts: SecureOpt
   head += headerOpen + blocksBefore;
   tail = blocksAfter + headerClose + tail;
 
-  const signature = wsSecuritySignature(head + tail, {
-    key: token.key,
-    ids: [ids.body, ids.timestamp, ids.action, ids.messageId, ids.to, ids.replyTo],
-    strIds: [ids.str],
-    keyInfo: str(),
-  });
+  // The Body is digested from the parsed envelope, given the wsu:Id the text edit gives it (the
+  // xmlns:wsu declaration that may come with it is left out: exc-c14n writes declarations
+  // where prefixes are used, never from the declarations an element has).
+  if (!existingBodyId) body.setAttributeNS(NS.wsu, 'wsu:Id', ids.body);
+  const signature = signatureOver(
+    [
+      { id: ids.body, digest: sha256(excC14n(body)) },
+      { id: ids.timestamp, digest: sha256(timestampCanonical) },
+      { id: ids.action, digest: sha256(action) },
+      { id: ids.messageId, digest: sha256(messageId) },
+      { id: ids.to, digest: sha256(to) },
+      { id: ids.replyTo, digest: sha256(replyTo) },
+      { id: ids.str, digest: known.assertion, str: true },
+    ],
+    token.key,
+    str(),
+  );
   return head + signature + tail;
+}
+
+/** The default namespace in scope at `el` (null when there is none). */
+function defaultNamespaceOf(el: Element): string | null {
+  for (let n: Element | null = el; n && n.nodeType === 1; n = n.parentNode as Element | null) {
+    if (n.hasAttribute('xmlns')) return n.getAttribute('xmlns') || null;
+  }
+  return null;
 }
 
 /** Adds `wsu:Id` (and the wsu namespace) to the Body's start tag. */
@@ -143,10 +255,10 @@ function bodyIdEdit(
   wsuId: string,
 ): { at: number; text: string } {
   const bound = body.lookupNamespaceURI('wsu');
+  // A wsu prefix bound to another namespace would be rebound for the Body's content too.
+  if (bound !== null && bound !== NS.wsu)
+    throw fail('the envelope binds the prefix wsu to another namespace');
   const decl = bound === NS.wsu ? '' : ` xmlns:wsu="${NS.wsu}"`;
-  if (bound !== null && bound !== NS.wsu && body.hasAttribute('xmlns:wsu')) {
-    throw fail('the Body binds the prefix wsu to another namespace');
-  }
   const at = span.startTagEnd - (span.selfClosing ? 2 : 1);
   return { at, text: `${decl} wsu:Id="${wsuId}"` };
 }

@@ -1,10 +1,16 @@
 /**
- * XML-DSig signatures for WS-Security headers, computed by xml-crypto: rsa-sha256 over
- * SignedInfo under exclusive canonicalisation, sha256 digests, each signed element named by
- * its wsu:Id, and SecurityTokenReferences signed through the STR-Transform.
+ * XML-DSig signatures for WS-Security headers: rsa-sha256 over SignedInfo under exclusive
+ * canonicalisation, sha256 digests, each signed element named by its wsu:Id, and
+ * SecurityTokenReferences signed through the STR-Transform.
  *
- * xml-crypto returns the Signature element, which the caller splices into its own XML text
- * (so content signed by others, the STS's assertion, is never re-serialised).
+ * Two ways to the same signature:
+ *   - `signatureOver`: the caller has the digests already (secure.ts, for every service call);
+ *     SignedInfo is written here directly in its canonical form and signed. No parsing at all.
+ *   - `wsSecuritySignature`: xml-crypto finds the elements in the document and digests them
+ *     (the STS request, once per token, and tests). It costs a parse and an XPath search over
+ *     the whole document per reference, which is what made each signed call cost ~10 ms.
+ * Either returns the Signature element, which the caller splices into its own XML text (so
+ * content signed by others, the STS's assertion, is never re-serialised).
  */
 import { type KeyObject, sign } from 'node:crypto';
 import { XMLSerializer } from '@xmldom/xmldom';
@@ -81,4 +87,49 @@ export function addTransformationParameters(signatureXml: string, key: KeyObject
   const canonical = new ExclusiveCanonicalization().process(signedInfo as never, {}) as string;
   value.textContent = sign('sha256', Buffer.from(canonical, 'utf8'), key).toString('base64');
   return new XMLSerializer().serializeToString(signature);
+}
+
+/** One Reference of `signatureOver`: an element by its wsu:Id and the digest of its content. */
+export interface ReferenceDigest {
+  /** The wsu:Id (an xsd:ID, so it needs no escaping). */
+  id: string;
+  /** base64 SHA-256 of the element's exc-c14n form, or, with `str`, of the token's. */
+  digest: string;
+  /** The element is a SecurityTokenReference signed through the STR-Transform. */
+  str?: boolean;
+}
+
+const algorithm = (tag: string, uri: string) => `<ds:${tag} Algorithm="${uri}"></ds:${tag}>`;
+
+/**
+ * The ds:Signature over `refs`, signed with `key`, with `keyInfo` (which must declare the
+ * namespaces it uses) as its KeyInfo: the same elements, algorithms and order as
+ * `wsSecuritySignature` writes (TransformationParameters included).
+ *
+ * SignedInfo is written in exc-c14n form (empty elements as start and end tag, attributes in
+ * order, no whitespace), so its canonical form, what RSA-SHA256 signs, is that very text with
+ * the `xmlns:ds` declaration it inherits from ds:Signature written on it.
+ */
+export function signatureOver(refs: readonly ReferenceDigest[], key: KeyObject, keyInfo: string): string {
+  const transform = (str?: boolean) =>
+    str
+      ? `<ds:Transform Algorithm="${URI.strTransform}"><wsse:TransformationParameters xmlns:wsse="${NS.wsse}">` +
+        `${algorithm('CanonicalizationMethod', URI.excC14n)}</wsse:TransformationParameters></ds:Transform>`
+      : algorithm('Transform', URI.excC14n);
+  const content =
+    algorithm('CanonicalizationMethod', URI.excC14n) +
+    algorithm('SignatureMethod', URI.rsaSha256) +
+    refs
+      .map(
+        (r) =>
+          `<ds:Reference URI="#${r.id}"><ds:Transforms>${transform(r.str)}</ds:Transforms>` +
+          `${algorithm('DigestMethod', URI.sha256)}<ds:DigestValue>${r.digest}</ds:DigestValue></ds:Reference>`,
+      )
+      .join('');
+  const canonical = `<ds:SignedInfo xmlns:ds="${NS.ds}">${content}</ds:SignedInfo>`;
+  const value = sign('sha256', Buffer.from(canonical, 'utf8'), key).toString('base64');
+  return (
+    `<ds:Signature xmlns:ds="${NS.ds}"><ds:SignedInfo>${content}</ds:SignedInfo>` +
+    `<ds:SignatureValue>${value}</ds:SignatureValue><ds:KeyInfo>${keyInfo}</ds:KeyInfo></ds:Signature>`
+  );
 }

@@ -1,14 +1,25 @@
 /**
- * Checking XML signatures with xml-crypto, for the client (the STS's signature on an issued
- * assertion, when the STS certificate is configured) and for the simulator (that one, and
- * the signature on every request). The key always comes from the caller, never from the
- * signature's own KeyInfo. Results are reasons, for faults and messages.
+ * Checking XML signatures, for the client (the STS's signature on an issued assertion, when
+ * the STS certificate is configured) and for the simulator (that one, and the signature on
+ * every request). The key always comes from the caller, never from the signature's own
+ * KeyInfo. Results are reasons, for faults and messages.
+ *
+ * Two ways, one meaning. The signatures this code and the simulated STS make (exc-c14n without
+ * InclusiveNamespaces, rsa-sha256, sha256) are checked directly (`verifyDirect`): elements found
+ * by ID in one walk over the parsed document, canonicalised with xml-crypto's
+ * ExclusiveCanonicalization, digests and the RSA signature checked with node:crypto. Anything
+ * else (an STS that uses an InclusiveNamespaces PrefixList, other algorithms) goes to
+ * xml-crypto's SignedXml as before. SignedXml parses the document again and searches it by
+ * XPath for every reference, ~15 ms per signature for a signed call; the direct way is well
+ * under a millisecond.
  */
+import { verify } from 'node:crypto';
 import type { Document, Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
+import { excC14n, publicKeyOf, sha256 } from './c14n.js';
 import { NS, URI } from './ns.js';
 import { StrTransform, strAssertionId } from './str-transform.js';
-import { allElements, childOf, childrenOf } from './xml.js';
+import { allElements, childOf, childrenOf, elementChildren } from './xml.js';
 
 type Doc = Document;
 
@@ -58,7 +69,7 @@ export function assertionSignatureProblem(
     return 'the assertion signature must use enveloped-signature and exclusive c14n only';
   }
   if (sameIdCount(doc, id) !== 1) return 'more than one element has the assertion ID';
-  const problem = check(verifier(stsCertificatePem), signature, xml);
+  const problem = verifyDirect(xml, doc, signature, stsCertificatePem, assertion);
   return problem === undefined ? undefined : `the assertion signature does not verify: ${problem}`;
 }
 
@@ -140,6 +151,142 @@ export function checkMessageSignature(
       return { problem: `reference ${uri}: transforms must be exc-c14n or the STR-Transform` };
     }
   }
-  const problem = check(verifier(certificatePem), signature, xml);
+  const problem = verifyDirect(xml, doc, signature, certificatePem);
   return problem === undefined ? out : { problem: `the message signature does not verify: ${problem}` };
 }
+
+/** The Transforms `verifyDirect` handles; a signature with others goes to xml-crypto. */
+const DIRECT_TRANSFORMS = [[URI.excC14n], [URI.strTransform], [URI.envelopedSignature, URI.excC14n]].map(
+  (t) => t.join(' '),
+);
+
+/**
+ * Checks `signature` in `doc` with `certificatePem` as xml-crypto's SignedXml.checkSignature
+ * would, without its XPath searches and re-parsing; returns why not, or undefined. Signatures
+ * outside what it handles (an InclusiveNamespaces PrefixList, whose canonical form depends on
+ * the ancestors' namespaces; algorithms other than exc-c14n, rsa-sha256, sha256 and the
+ * transforms above) are handed to xml-crypto. `envelopedIn`: the element whose enveloped
+ * signature this is (its Reference digests it without the signature).
+ *
+ * As SignedXml: each `#id` Reference names exactly one element by an Id, ID or id attribute
+ * (more than one is refused, against signature wrapping); each digest is checked, then the
+ * RSA signature over SignedInfo's canonical form.
+ */
+function verifyDirect(
+  xml: string,
+  doc: Doc,
+  signature: Element,
+  certificatePem: string,
+  envelopedIn?: Element,
+): string | undefined {
+  const signedInfo = childOf(signature, NS.ds, 'SignedInfo');
+  const algorithmOf = (el: Element | undefined, name: string) =>
+    el && childOf(el, NS.ds, name)?.getAttribute('Algorithm');
+  const refs = signedInfo ? childrenOf(signedInfo, NS.ds, 'Reference') : [];
+  const direct =
+    signedInfo &&
+    algorithmOf(signedInfo, 'CanonicalizationMethod') === URI.excC14n &&
+    algorithmOf(signedInfo, 'SignatureMethod') === URI.rsaSha256 &&
+    refs.every(
+      (r) =>
+        algorithmOf(r, 'DigestMethod') === URI.sha256 &&
+        DIRECT_TRANSFORMS.includes(transformsOf(r).join(' ')),
+    ) &&
+    !hasInclusiveNamespaces(signature);
+  if (!direct) return check(verifier(certificatePem), signature, xml);
+  if (!refs.length) return 'the signature has no Reference';
+
+  let key: ReturnType<typeof publicKeyOf>;
+  try {
+    key = publicKeyOf(certificatePem);
+  } catch (e) {
+    return `the certificate cannot be read: ${message(e)}`;
+  }
+  const ids = idIndex(doc);
+  for (const ref of refs) {
+    const uri = ref.getAttribute('URI') ?? '';
+    const id = uri.startsWith('#') ? uri.slice(1) : '';
+    const found = ids.get(id) ?? [];
+    if (!id) return `reference '${uri}' is not by ID`;
+    if (found.length > 1) return `more than one element has the ID of reference ${uri}`;
+    const target = found[0];
+    if (!target) return `no element has the ID of reference ${uri}`;
+    const digestValues = childrenOf(ref, NS.ds, 'DigestValue');
+    if (digestValues.length !== 1 || !digestValues[0]!.textContent?.trim()) {
+      return `reference ${uri} has no DigestValue`;
+    }
+    const canonical = referenceCanonical(doc, target, transformsOf(ref), signature, envelopedIn);
+    if (typeof canonical !== 'string') return `reference ${uri}: ${canonical.problem}`;
+    const supplied = digestValues[0]!.textContent ?? '';
+    const digest = sha256(canonical);
+    if (!Buffer.from(digest, 'base64').equals(Buffer.from(supplied, 'base64'))) {
+      // xml-crypto's wording, which operators and tests know.
+      return `invalid signature: for uri ${uri} calculated digest is ${digest} but the xml to validate supplies digest ${supplied}`;
+    }
+  }
+  const value = childOf(signature, NS.ds, 'SignatureValue')?.textContent ?? '';
+  const canonicalSignedInfo = excC14n(signedInfo);
+  const valid = verify('sha256', Buffer.from(canonicalSignedInfo, 'utf8'), key, Buffer.from(value, 'base64'));
+  return valid ? undefined : 'the signature value is incorrect';
+}
+
+/**
+ * What a Reference digests: `target` through its transforms. exc-c14n as it is; the
+ * STR-Transform, the exc-c14n form of the one assertion the STR names; enveloped-signature
+ * then exc-c14n, `target` without `signature` (detached for the moment and put back).
+ */
+function referenceCanonical(
+  doc: Doc,
+  target: Element,
+  transforms: string[],
+  signature: Element,
+  envelopedIn: Element | undefined,
+): string | { problem: string } {
+  const only = transforms.length === 1 ? transforms[0] : undefined;
+  if (only === URI.excC14n) return excC14n(target);
+  if (only === URI.strTransform) {
+    if (!(target.namespaceURI === NS.wsse && target.localName === 'SecurityTokenReference')) {
+      return { problem: 'the STR-Transform does not point at a wsse:SecurityTokenReference' };
+    }
+    const id = strAssertionId(target);
+    if (!id) return { problem: 'the SecurityTokenReference names no SAML assertion' };
+    const found = allElements(doc).filter(
+      (el) => el.namespaceURI === NS.saml2 && el.localName === 'Assertion' && el.getAttribute('ID') === id,
+    );
+    if (found.length !== 1) return { problem: `${found.length} SAML assertions have the ID the STR names` };
+    return excC14n(found[0]!);
+  }
+  // enveloped-signature, exc-c14n: only for the element the signature is in (the assertion).
+  if (target !== envelopedIn || signature.parentNode !== target) {
+    return { problem: 'the enveloped-signature transform is not for the element the signature is in' };
+  }
+  const next = signature.nextSibling;
+  target.removeChild(signature);
+  try {
+    return excC14n(target);
+  } finally {
+    target.insertBefore(signature, next);
+  }
+}
+
+function hasInclusiveNamespaces(el: Element): boolean {
+  return elementChildren(el).some((c) => c.localName === 'InclusiveNamespaces' || hasInclusiveNamespaces(c));
+}
+
+/** Every element by the value of its Id, ID and id attributes (one entry per name that has it). */
+function idIndex(doc: Doc): Map<string, Element[]> {
+  const index = new Map<string, Element[]>();
+  for (const el of allElements(doc)) {
+    for (const name of ID_NAMES) {
+      const values = new Set<string>();
+      for (let k = 0; k < el.attributes.length; k++) {
+        const a = el.attributes.item(k);
+        if (a && a.localName === name && a.prefix !== 'xmlns') values.add(a.value);
+      }
+      for (const v of values) index.set(v, [...(index.get(v) ?? []), el]);
+    }
+  }
+  return index;
+}
+
+const ID_NAMES = ['Id', 'ID', 'id'] as const;
