@@ -171,7 +171,8 @@ const { sample } = await sim.ask<{ sample: { service: string; operation: string;
   },
 );
 await sim.stop();
-void again;
+if (again!.status !== 'applied' || secondCalls !== 0)
+  throw new Error(`the unchanged run was ${again!.status} with ${secondCalls} calls: expected none`);
 
 // --- the same calls, one at a time and four at a time, each against a fresh simulator ------------
 const baselines: Record<string, { perCallMs: number; sampled: number; wallMsForAllCalls: number }> = {};
@@ -192,11 +193,6 @@ for (const [name, inFlight, n] of [
   );
 }
 
-const byService: Record<string, number> = {};
-for (const [k, n] of Object.entries(firstStats.byCall)) {
-  const [service, op] = k.split(' ');
-  byService[`${service} ${op}`] = (byService[`${service} ${op}`] ?? 0) + n;
-}
 const totalObjects = objects.units + objects.users + objects.positions;
 const result = {
   benchmark: 'FK Organisation first sync into the simulator, 100 ms latency per call',
@@ -207,7 +203,7 @@ const result = {
   orgsync: {
     firstSyncMs: firstMs,
     calls: firstStats.total,
-    callsByServiceAndOperation: byService,
+    callsByServiceOperationAndStatus: firstStats.byCall,
     callsPerObject: Math.round((firstStats.total / totalObjects) * 100) / 100,
     unchangedRun: { changes: second.work[0]!.changes.length, calls: secondCalls, ms: secondMs },
   },

@@ -94,4 +94,8 @@ if (process.env['BENCH_SKIP_AD'] !== '1') {
 // The FK Organisation target against its simulator at 100 ms per call (bench/fk.ts, about 6 minutes).
 if (process.env['BENCH_SKIP_FK'] !== '1') {
   execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'fk.ts')], { stdio: 'inherit' });
+  // What OIOIDWS adds per call (CPU only): signing on our side, checking on the service's.
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'fk-signing.ts')], {
+    stdio: 'inherit',
+  });
 }

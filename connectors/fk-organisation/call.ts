@@ -49,11 +49,17 @@ export interface StandardRetur {
   FejlbeskedTekst?: string;
 }
 
+/**
+ * FK's words with anything shaped like a CPR number masked: a validator that quotes the value
+ * it refused must not carry a CPR number into orgsync's messages and logs.
+ */
+export const maskCpr = (text: string): string => text.replace(/(?<!\d)\d{6}-?\d{4}(?!\d)/g, '[masked]');
+
 /** The error for a non-20 StandardRetur: the operation, the object and FK's own words. */
 export function statusError(what: string, retur: StandardRetur): ConnectorError {
   const code = Number(retur.StatusKode);
   const known = STATUS[code];
-  const text = retur.FejlbeskedTekst?.trim() || '(no message)';
+  const text = maskCpr(retur.FejlbeskedTekst?.trim() || '(no message)');
   return new ConnectorError(
     known?.kind ?? 'invalid-value',
     `${what}: FK answered ${code}${known ? ` (${known.meaning})` : ''}: ${text}`,
@@ -67,7 +73,7 @@ function transportError(what: string, e: unknown): ConnectorError {
   const fault = (err?.root as { Envelope?: { Body?: { Fault?: { Reason?: unknown } } } })?.Envelope?.Body
     ?.Fault;
   if (fault) {
-    const reason = JSON.stringify(fault.Reason ?? fault);
+    const reason = maskCpr(JSON.stringify(fault.Reason ?? fault));
     const kind: ConnectorErrorKind = /InvalidSecurity|FailedAuthentication/i.test(message)
       ? 'permission'
       : 'invalid-value';

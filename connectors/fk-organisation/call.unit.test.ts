@@ -21,3 +21,17 @@ describe('FK status codes', () => {
     expect(requestHeader('abc')).toContain('<header:TransactionUUID>abc</header:TransactionUUID>');
   });
 });
+
+describe('maskCpr', () => {
+  it('masks what looks like a CPR number in FK text, and leaves other numbers', async () => {
+    const { maskCpr, statusError } = await import('./call.js');
+    expect(maskCpr("The value '0101901234' is not accepted; also 010190-1234")).toBe(
+      "The value '[masked]' is not accepted; also [masked]",
+    );
+    expect(maskCpr('EAN 5798000012345, status 40, unit 1042')).toBe(
+      'EAN 5798000012345, status 40, unit 1042',
+    );
+    const e = statusError('importer Person x', { StatusKode: 40, FejlbeskedTekst: "'1111111118' rejected" });
+    expect(e.message).not.toContain('1111111118');
+  });
+});

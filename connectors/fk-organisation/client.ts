@@ -42,8 +42,6 @@ export type EnsureOutcome = 'created' | 'updated' | 'unchanged';
 export class FkClient {
   readonly #opts: FkClientOptions;
   readonly #clients = new Map<EntityService, Promise<soap.Client>>();
-  /** Calls made, by `service operation`: for the benchmark's calls per object and for tests. */
-  readonly calls = new Map<string, number>();
 
   constructor(opts: FkClientOptions) {
     this.#opts = opts;
@@ -60,8 +58,6 @@ export class FkClient {
   }
 
   async #call<T>(service: EntityService, op: string, body: object, what: string) {
-    const name = `${service} ${op}`;
-    this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
     const path = service.toLowerCase();
     return call<T & { StandardRetur: { StatusKode: number | string } }>(
       await this.#client(service),

@@ -8,7 +8,7 @@ import { ConnectorError } from '../../src/sdk/errors.js';
 import type { ChangeResult, ObjectType } from '../../src/sdk/types.js';
 import { FkClient } from './client.js';
 import { FkConfig } from './config.js';
-import { ATTRIBUTES, FkIds, FOREIGN, ObjectWriter } from './objects.js';
+import { ATTRIBUTES, FkIds, ObjectWriter } from './objects.js';
 import { createOioidws } from './oioidws/index.js';
 import { readFk } from './read.js';
 
@@ -61,7 +61,7 @@ function openSession(cfg: FkConfig, ctx: TargetContext): TargetSession {
       pageSize: cfg.pageSize,
     });
     ctx.logger.info(
-      { objects: objects.length, foreign: objects.filter((o) => o.key.startsWith(FOREIGN)).length },
+      { objects: objects.length, foreign: objects.filter((o) => o.foreign).length },
       'read FK Organisation',
     );
     return objects;

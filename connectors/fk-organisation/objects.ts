@@ -63,6 +63,7 @@ const MAX_LENGTH: Record<string, number> = {
   FunktionNavn: 200,
   AdresseTekst: 200,
   NavnTekst: 100,
+  BrugervendtNoegleTekst: 50,
 };
 
 /**
@@ -197,7 +198,8 @@ export class ObjectWriter {
     const relations: RelationSlot[] = [];
     const fields: Record<string, string | null> = {};
     if (creating || attrs.has('userKey'))
-      fields.BrugervendtNoegleTekst = (text(attrs.get('userKey')) ?? change.key).slice(0, 50);
+      fields.BrugervendtNoegleTekst =
+        fieldText(attrs.get('userKey'), 'BrugervendtNoegleTekst', 'userKey', what) ?? change.key.slice(0, 50);
     if (attrs.has('name')) fields.EnhedNavn = fieldText(attrs.get('name'), 'EnhedNavn', 'name', what);
     if (creating || attrs.has('unitType')) {
       const type = text(attrs.get('unitType')) ?? this.#cfg.defaultUnitType;
@@ -238,8 +240,17 @@ export class ObjectWriter {
     const personFields: Record<string, string | null> = {};
     if (creating) personFields.BrugervendtNoegleTekst = change.key.slice(0, 50);
     if (attrs.has('name')) personFields.NavnTekst = fieldText(attrs.get('name'), 'NavnTekst', 'name', what);
-    // CPR is sent to FK (it is what FK ties the person by), never put in a message or log.
-    if (attrs.has('cpr')) personFields['CPR-NummerTekst'] = text(attrs.get('cpr'));
+    // CPR is sent to FK (it is what FK ties the person by), never put in a message or log:
+    // a malformed one is refused here, before FK's validator could quote it back.
+    if (attrs.has('cpr')) {
+      const cpr = text(attrs.get('cpr'));
+      if (cpr !== null && !/^\d{10}$/.test(cpr))
+        throw new ConnectorError(
+          'invalid-value',
+          `${what}: cpr is not 10 digits (FK takes it without a dash)`,
+        );
+      personFields['CPR-NummerTekst'] = cpr;
+    }
     const personWrite =
       Object.keys(personFields).length > 0
         ? this.#fk.ensure(
@@ -257,7 +268,8 @@ export class ObjectWriter {
 
     const fields: Record<string, string | null> = {};
     if (creating || attrs.has('userKey'))
-      fields.BrugervendtNoegleTekst = (text(attrs.get('userKey')) ?? change.key).slice(0, 50);
+      fields.BrugervendtNoegleTekst =
+        fieldText(attrs.get('userKey'), 'BrugervendtNoegleTekst', 'userKey', what) ?? change.key.slice(0, 50);
     if (attrs.has('name')) fields.BrugerNavn = fieldText(attrs.get('name'), 'BrugerNavn', 'name', what);
     if (creating) {
       relations.push({ name: 'Tilhoerer', refs: [{ uuid: this.#cfg.organisation }] });
@@ -311,42 +323,29 @@ export class ObjectWriter {
     if (creating || attrs.has('title')) {
       want.fields = {
         BrugervendtNoegleTekst: change.key.slice(0, 50),
-        FunktionNavn: fieldText(attrs.get('title'), 'FunktionNavn', 'title', what) ?? 'Ansat',
+        // No title, no FunktionNavn (it is optional): a reconcile reads back exactly what HR said.
+        FunktionNavn: fieldText(attrs.get('title'), 'FunktionNavn', 'title', what),
       };
     }
     if (creating || change.enable) want.status = 'Aktiv';
-    if (!isEmpty(want)) await this.#fk.ensure('OrganisationFunktion', fnUuid, want, mode, what);
 
-    // The manager function: follows the position's user and unit.
+    // The manager function follows the position's user and unit. A new manager's is written
+    // before the position's own function: recover() takes a create as done when the position's
+    // function is in FK, so that must be the last write of the change.
     const manager = attrs.has('manager') ? isTrue(attrs.get('manager')) : undefined;
+    if (creating && manager === true) await this.#writeManager(change, ties, fnUuid, mgrUuid, mgrWhat, what);
+    if (!isEmpty(want)) await this.#fk.ensure('OrganisationFunktion', fnUuid, want, mode, what);
+    if (creating) return;
     if (manager === true) {
-      const both = ties.length === 2 ? ties : await this.#ties(fnUuid, what);
-      await this.#fk.ensure(
-        'OrganisationFunktion',
-        mgrUuid,
-        {
-          fields: {
-            BrugervendtNoegleTekst: `${change.key}-leder`.slice(0, 50),
-            FunktionNavn: this.#cfg.managerTitle,
-          },
-          status: 'Aktiv',
-          relations: [
-            { name: 'Funktionstype', refs: [{ uuid: FUNKTIONSTYPE.manager }] },
-            ...both,
-            { name: 'TilknyttedeOrganisationer', refs: [{ uuid: this.#cfg.organisation }] },
-          ],
-        },
-        creating ? 'create' : 'upsert',
-        mgrWhat,
-      );
-    } else if (manager === false && !creating) {
+      await this.#writeManager(change, ties, fnUuid, mgrUuid, mgrWhat, what);
+    } else if (manager === false) {
       await this.#ifExists(
         'OrganisationFunktion',
         mgrUuid,
         { status: 'Inaktiv', endAllRelations: true },
         mgrWhat,
       );
-    } else if (manager === undefined && ties.length > 0 && !creating) {
+    } else if (ties.length > 0) {
       // A manager who moves or changes hands keeps the manager function in step (an inactive
       // one, of a position that stopped managing, keeps its ended relations).
       const mgr = await this.#fk.laes('OrganisationFunktion', mgrUuid, mgrWhat);
@@ -357,6 +356,37 @@ export class ObjectWriter {
       if (active)
         await this.#fk.ensure('OrganisationFunktion', mgrUuid, { relations: ties }, 'update', mgrWhat);
     }
+  }
+
+  /** The manager function of a position: its user and unit are the position's. */
+  async #writeManager(
+    change: Change,
+    ties: RelationSlot[],
+    fnUuid: string,
+    mgrUuid: string,
+    mgrWhat: string,
+    what: string,
+  ): Promise<void> {
+    const both = ties.length === 2 ? ties : await this.#ties(fnUuid, what);
+    const creating = change.action === 'create' || change.action === 'replace';
+    await this.#fk.ensure(
+      'OrganisationFunktion',
+      mgrUuid,
+      {
+        fields: {
+          BrugervendtNoegleTekst: `${change.key}-leder`.slice(0, 50),
+          FunktionNavn: this.#cfg.managerTitle,
+        },
+        status: 'Aktiv',
+        relations: [
+          { name: 'Funktionstype', refs: [{ uuid: FUNKTIONSTYPE.manager }] },
+          ...both,
+          { name: 'TilknyttedeOrganisationer', refs: [{ uuid: this.#cfg.organisation }] },
+        ],
+      },
+      creating ? 'create' : 'upsert',
+      mgrWhat,
+    );
   }
 
   /** A position function's current user and unit, for a manager function made on an update. */

@@ -92,9 +92,15 @@ export async function readFk(
   const wants = (type: ObjectType, name: string) => opts.attributes[type]?.includes(name) ?? false;
   const addressUuids = new Set<string>();
   const personUuids = new Set<string>();
+  // Only for orgsync's own objects (only removal is planned for the others: their values,
+  // CPR above all, are not read) and only the address kinds the mapping sets.
   for (const type of ['unit', 'person'] as const) {
-    for (const reg of regs[type]?.values() ?? []) {
-      for (const e of refs(reg, 'Adresser')) addressUuids.add(e.ref!);
+    const roles = Object.entries(ADDRESS_KINDS[type].roles as Record<string, string>)
+      .filter(([kind]) => wants(type, kind))
+      .map(([, rolle]) => rolle);
+    for (const [uuid, reg] of regs[type] ?? []) {
+      if (!known[type].has(uuid)) continue;
+      for (const e of refs(reg, 'Adresser')) if (e.rolle && roles.includes(e.rolle)) addressUuids.add(e.ref!);
       if (type === 'person' && wants('person', 'cpr'))
         for (const e of refs(reg, 'TilknyttedePersoner')) personUuids.add(e.ref!);
     }
@@ -170,10 +176,7 @@ export async function readFk(
     if (managerOf.has(uuid)) continue;
     const key = keyOf('position', uuid);
     const attrs: Attrs = {};
-    if (wants('position', 'title')) {
-      const title = field(reg, 'FunktionNavn');
-      attrs['title'] = title === 'Ansat' ? null : title;
-    }
+    if (wants('position', 'title')) attrs['title'] = field(reg, 'FunktionNavn');
     if (wants('position', 'person')) {
       const u = refs(reg, 'TilknyttedeBrugere')[0]?.ref;
       attrs['person'] = u ? keyOf('person', u) : null;

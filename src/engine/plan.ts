@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import type { LoadedTarget } from '../config/load.js';
 import { OrgsyncError } from '../errors.js';
 import { buildDesired } from '../mapping/desired.js';
-import { diffTarget } from '../plan/diff.js';
+import { diffTarget, isRemoval } from '../plan/diff.js';
 import { changesFingerprint, maskChanges, type Plan, summarise, type TargetPlan } from '../plan/plan.js';
-import { safetyReasons } from '../plan/safety.js';
+import { foreignRemovalReasons, safetyReasons } from '../plan/safety.js';
 import type { TargetSession } from '../sdk/connector.js';
 import type { Change, CurrentObject, DesiredObject, ObjectType } from '../sdk/types.js';
 import type { StoredObject } from '../state/store.js';
@@ -114,13 +114,8 @@ async function planTarget(
   for (const c of current.values()) if (!c.disabled) active++;
   let heldBack = 0; // walks the held set, which is small, not the whole target
   for (const id of snap.snapshot.held) if (current.has(id) && !desired.has(id)) heldBack++;
-  const reasons = safetyReasons(summary, active, t.config.safety);
-  const foreign = changes.filter(
-    (c) => (c.action === 'delete' || c.action === 'disable') && current.get(objectId(c.type, c.key))?.foreign,
-  ).length;
-  if (foreign > 0) {
-    reasons.push(`${foreign} objects orgsync did not make would be removed: a clean-up needs approval`);
-  }
+  const foreign = changes.filter((c) => isRemoval(c) && current.get(objectId(c.type, c.key))?.foreign).length;
+  const reasons = [...safetyReasons(summary, active, t.config.safety), ...foreignRemovalReasons(foreign)];
   const approved = opts.approve?.has(name) ?? false;
   if (reasons.length > 0 && approved)
     engine.logger.warn({ target: name, reasons }, 'safety thresholds passed by approval');

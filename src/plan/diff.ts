@@ -222,7 +222,7 @@ function graceEnded(c: CurrentObject, opts: DiffOptions): boolean {
   return (Date.parse(opts.asOf) - since) / 86_400_000 >= days;
 }
 
-const isRemoval = (c: Change) => c.action === 'delete' || c.action === 'disable';
+export const isRemoval = (c: Change) => c.action === 'delete' || c.action === 'disable';
 /** The shared empty `after` list; never mutated (a change that waits gets its own list). */
 const NOTHING: string[] = [];
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -32,3 +32,14 @@ export function safetyReasons(summary: Summary, currentCount: number, safety: Sa
   }
   return reasons;
 }
+
+/**
+ * Removing what orgsync did not make (found by a reconcile: another tool's objects,
+ * duplicates) is never routine: it waits for an administrator's approval, whatever the
+ * thresholds say.
+ */
+export function foreignRemovalReasons(foreignRemovals: number): string[] {
+  return foreignRemovals > 0
+    ? [`${foreignRemovals} objects orgsync did not make would be removed: a clean-up needs approval`]
+    : [];
+}

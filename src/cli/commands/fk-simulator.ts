@@ -3,7 +3,7 @@
  * as a service, for demos and for integrators testing against FK's contracts without access
  * to KOMBIT's test environment. Runs until interrupted; prints where it listens.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { makeClientCertificate } from '../../../connectors/fk-organisation/simulator/certs.js';
@@ -51,6 +51,7 @@ async function clientCertificate(
   const files = { cert: join(dir, 'client.crt'), key: join(dir, 'client.key') };
   writeFileSync(files.cert, made.certificatePem);
   writeFileSync(files.key, made.privateKeyPem, { mode: 0o600 });
+  chmodSync(files.key, 0o600); // an older file keeps its mode otherwise
   return { pem: made.certificatePem, files };
 }
 
@@ -113,8 +114,8 @@ export function registerFkSimulator(program: Command) {
           out(`    certificate: { certFile: ${cert}, keyFile: ${client.files?.key ?? '<your key file>'} }`);
           out(`    stsCertificate: { file: ${stsCert} }`);
         }
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
+        await new Promise<void>((stopped) => {
+          const stop = () => stopped();
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
