@@ -8,7 +8,7 @@ import { ConnectorError } from '../../src/sdk/errors.js';
 import type { ChangeResult, ObjectType } from '../../src/sdk/types.js';
 import { FkClient } from './client.js';
 import { FkConfig } from './config.js';
-import { ATTRIBUTES, FkIds, ObjectWriter } from './objects.js';
+import { ATTRIBUTES, ObjectWriter } from './objects.js';
 import { createOioidws } from './oioidws/index.js';
 import { readFk } from './read.js';
 
@@ -54,7 +54,7 @@ function openSession(cfg: FkConfig, ctx: TargetContext): TargetSession {
   const writer = new ObjectWriter(fk, cfg);
   const read: TargetSession['read'] = async (types) => {
     const links = (await ctx.links?.()) ?? new Map();
-    const objects = await readFk(fk, cfg, new FkIds(cfg.organisation), {
+    const objects = await readFk(fk, cfg, writer.ids, {
       types,
       links,
       attributes: ctx.attributes ?? {},

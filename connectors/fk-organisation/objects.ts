@@ -14,7 +14,7 @@ import type { AttrValue, Change, ObjectType } from '../../src/sdk/types.js';
 import type { EnsureMode, FkClient } from './client.js';
 import type { FkConfig } from './config.js';
 import { FUNKTIONSTYPE, fkUuid, UNIT_ADDRESSES, USER_ADDRESSES } from './identifiers.js';
-import type { Desired, RelationSlot } from './registration.js';
+import { currentRefs, type Desired, hasStatus, type RelationSlot } from './registration.js';
 import type { EntityService } from './wsdl.js';
 
 type AddressKinds = typeof UNIT_ADDRESSES | typeof USER_ADDRESSES;
@@ -31,7 +31,8 @@ export const ATTRIBUTES: Record<ObjectType, { known: readonly string[]; required
   position: { known: ['title', 'person', 'manager'], required: ['person'] },
 };
 
-const SERVICE_OF: Record<ObjectType, EntityService> = {
+/** The FK service of an orgsync object's main FK object. */
+export const SERVICE_OF: Record<ObjectType, EntityService> = {
   unit: 'OrganisationEnhed',
   person: 'Bruger',
   position: 'OrganisationFunktion',
@@ -92,20 +93,22 @@ const isEmpty = (d: Desired) =>
 export class ObjectWriter {
   readonly #fk: FkClient;
   readonly #cfg: FkConfig;
-  readonly #ids: FkIds;
+  /** The FK UUIDs of the municipality's objects (the reconcile reader needs them too). */
+  readonly ids: FkIds;
 
   constructor(fk: FkClient, cfg: FkConfig) {
     this.#fk = fk;
     this.#cfg = cfg;
-    this.#ids = new FkIds(cfg.organisation);
+    this.ids = new FkIds(cfg.organisation);
   }
 
   /** The FK object that stands for an orgsync object (what recover() looks for). */
   main(type: ObjectType, key: string): { service: EntityService; uuid: string } {
-    if (key.startsWith(FOREIGN)) return { service: SERVICE_OF[type], uuid: key.slice(FOREIGN.length) };
-    if (type === 'unit') return { service: 'OrganisationEnhed', uuid: this.#ids.unit(key) };
-    if (type === 'person') return { service: 'Bruger', uuid: this.#ids.user(key) };
-    return { service: 'OrganisationFunktion', uuid: this.#ids.position(key) };
+    const service = SERVICE_OF[type];
+    if (key.startsWith(FOREIGN)) return { service, uuid: key.slice(FOREIGN.length) };
+    const uuid =
+      type === 'unit' ? this.ids.unit(key) : type === 'person' ? this.ids.user(key) : this.ids.position(key);
+    return { service, uuid };
   }
 
   /** Writes one change; returns the FK UUID of the object it stands for. */
@@ -167,7 +170,7 @@ export class ObjectWriter {
     for (const [kind, rolle] of Object.entries(kinds.roles)) {
       if (!attrs.has(kind)) continue;
       const value = fieldText(attrs.get(kind), 'AdresseTekst', kind, `${change.type} ${change.key}`);
-      const uuid = this.#ids.address(owner, kind, change.key);
+      const uuid = this.ids.address(owner, kind, change.key);
       slots.push({
         name: 'Adresser',
         rolle,
@@ -187,7 +190,7 @@ export class ObjectWriter {
   // --- units --------------------------------------------------------------------------------------
 
   async #unit(change: Change): Promise<void> {
-    const uuid = this.#ids.unit(change.key);
+    const uuid = this.ids.unit(change.key);
     const what = `OrganisationEnhed ${uuid} (unit ${change.key})`;
     if (change.action === 'delete' || change.action === 'disable')
       return this.#remove('OrganisationEnhed', uuid, change, what);
@@ -214,7 +217,7 @@ export class ObjectWriter {
     }
     if (creating || change.action === 'move') {
       const parent = change.parentKey;
-      relations.push({ name: 'Overordnet', refs: parent === null ? [] : [{ uuid: this.#ids.unit(parent) }] });
+      relations.push({ name: 'Overordnet', refs: parent === null ? [] : [{ uuid: this.ids.unit(parent) }] });
     }
     if (creating) relations.push({ name: 'Tilhoerer', refs: [{ uuid: this.#cfg.organisation }] });
     relations.unshift(...(await this.#addresses('unit', UNIT_ADDRESSES, change, attrs, mode)));
@@ -227,14 +230,14 @@ export class ObjectWriter {
   // --- persons ------------------------------------------------------------------------------------
 
   async #person(change: Change): Promise<void> {
-    const userUuid = this.#ids.user(change.key);
+    const userUuid = this.ids.user(change.key);
     const what = `Bruger ${userUuid} (person ${change.key})`;
     if (change.action === 'delete' || change.action === 'disable')
       return this.#remove('Bruger', userUuid, change, what);
     const attrs = new Map(change.attrs.map((a) => [a.name, a.new]));
     const creating = change.action === 'create' || change.action === 'replace';
     const mode: EnsureMode = creating ? 'create' : 'update';
-    const personUuid = this.#ids.person(change.key);
+    const personUuid = this.ids.person(change.key);
 
     // The Person and the address objects first (in parallel): the Bruger points at them.
     const personFields: Record<string, string | null> = {};
@@ -284,8 +287,8 @@ export class ObjectWriter {
   // --- positions ----------------------------------------------------------------------------------
 
   async #position(change: Change): Promise<void> {
-    const fnUuid = this.#ids.position(change.key);
-    const mgrUuid = this.#ids.manager(change.key);
+    const fnUuid = this.ids.position(change.key);
+    const mgrUuid = this.ids.manager(change.key);
     const what = `OrganisationFunktion ${fnUuid} (position ${change.key})`;
     const mgrWhat = `OrganisationFunktion ${mgrUuid} (manager, position ${change.key})`;
     if (change.action === 'delete' || change.action === 'disable') {
@@ -307,12 +310,12 @@ export class ObjectWriter {
     if (attrs.has('person')) {
       const person = text(attrs.get('person'));
       if (person === null) throw new ConnectorError('invalid-value', `${what}: the mapped person is empty`);
-      ties.push({ name: 'TilknyttedeBrugere', refs: [{ uuid: this.#ids.user(person) }] });
+      ties.push({ name: 'TilknyttedeBrugere', refs: [{ uuid: this.ids.user(person) }] });
     }
     if (creating || change.action === 'move') {
       if (change.parentKey === null)
         throw new ConnectorError('invalid-config', `${what}: a position needs its unit: map units too`);
-      ties.push({ name: 'TilknyttedeEnheder', refs: [{ uuid: this.#ids.unit(change.parentKey) }] });
+      ties.push({ name: 'TilknyttedeEnheder', refs: [{ uuid: this.ids.unit(change.parentKey) }] });
     }
     relations.push(...ties);
     if (creating) {
@@ -349,11 +352,7 @@ export class ObjectWriter {
       // A manager who moves or changes hands keeps the manager function in step (an inactive
       // one, of a position that stopped managing, keeps its ended relations).
       const mgr = await this.#fk.laes('OrganisationFunktion', mgrUuid, mgrWhat);
-      const active = mgr?.states.some(
-        (e) =>
-          e.virkning.to === null && e.fields.some(([n, v]) => n === 'GyldighedStatusKode' && v === 'Aktiv'),
-      );
-      if (active)
+      if (mgr && hasStatus(mgr, 'Aktiv'))
         await this.#fk.ensure('OrganisationFunktion', mgrUuid, { relations: ties }, 'update', mgrWhat);
     }
   }
@@ -392,10 +391,7 @@ export class ObjectWriter {
   /** A position function's current user and unit, for a manager function made on an update. */
   async #ties(fnUuid: string, what: string): Promise<RelationSlot[]> {
     const reg = await this.#fk.laes('OrganisationFunktion', fnUuid, what);
-    const open = (name: string) =>
-      (reg?.relations ?? [])
-        .filter((e) => e.name === name && e.virkning.to === null && e.ref)
-        .map((e) => ({ uuid: e.ref! }));
+    const open = (name: string) => (reg ? currentRefs(reg, name) : []).map((e) => ({ uuid: e.ref! }));
     return [
       { name: 'TilknyttedeBrugere', refs: open('TilknyttedeBrugere') },
       { name: 'TilknyttedeEnheder', refs: open('TilknyttedeEnheder') },

@@ -15,8 +15,8 @@ import type { Attrs, CurrentObject, ObjectType } from '../../src/sdk/types.js';
 import type { FkClient } from './client.js';
 import type { FkConfig } from './config.js';
 import { FUNKTIONSTYPE } from './identifiers.js';
-import { ADDRESS_KINDS, type FkIds, FOREIGN } from './objects.js';
-import { currentEntries, type Entry, type Registration } from './registration.js';
+import { ADDRESS_KINDS, type FkIds, FOREIGN, SERVICE_OF } from './objects.js';
+import { currentEntries, currentRefs, hasStatus, type Registration } from './registration.js';
 import type { EntityService } from './wsdl.js';
 
 export interface ReadOptions {
@@ -27,10 +27,11 @@ export interface ReadOptions {
   pageSize: number;
 }
 
-const SEARCH: Record<ObjectType, { service: EntityService; relation: string }> = {
-  unit: { service: 'OrganisationEnhed', relation: 'Tilhoerer' },
-  person: { service: 'Bruger', relation: 'Tilhoerer' },
-  position: { service: 'OrganisationFunktion', relation: 'TilknyttedeOrganisationer' },
+/** The relation that ties an object to the municipality, by which soeg finds it. */
+const MUNICIPALITY_RELATION: Record<ObjectType, string> = {
+  unit: 'Tilhoerer',
+  person: 'Tilhoerer',
+  position: 'TilknyttedeOrganisationer',
 };
 
 const field = (reg: Registration, name: string): string | null =>
@@ -38,13 +39,8 @@ const field = (reg: Registration, name: string): string | null =>
     .flatMap((e) => e.fields)
     .find(([n]) => n === name)?.[1] ?? null;
 
-const refs = (reg: Registration, name: string): Entry[] =>
-  currentEntries(reg.relations).filter((e) => e.name === name && e.ref);
-
-const inactive = (reg: Registration): boolean =>
-  currentEntries(reg.states).some((e) =>
-    e.fields.some(([n, v]) => n === 'GyldighedStatusKode' && v === 'Inaktiv'),
-  );
+const refs = currentRefs;
+const inactive = (reg: Registration): boolean => hasStatus(reg, 'Inaktiv');
 
 async function listAll(fk: FkClient, service: EntityService, uuids: readonly string[], pageSize: number) {
   const out = new Map<string, Registration>();
@@ -83,8 +79,8 @@ export async function readFk(
   // Every object of the municipality, per type wanted.
   const regs: Partial<Record<ObjectType, Map<string, Registration>>> = {};
   for (const type of opts.types) {
-    const { service, relation } = SEARCH[type];
-    const uuids = await fk.soegAll(service, relation, cfg.organisation, opts.pageSize);
+    const service = SERVICE_OF[type];
+    const uuids = await fk.soegAll(service, MUNICIPALITY_RELATION[type], cfg.organisation, opts.pageSize);
     regs[type] = await listAll(fk, service, uuids, opts.pageSize);
   }
 

@@ -184,6 +184,16 @@ export function currentEntries(entries: readonly Entry[], now = Date.now()): Ent
   return entries.filter((e) => isCurrent(e, now));
 }
 
+/** The relations named `name` in effect now that point at an object. */
+export const currentRefs = (reg: Registration, name: string): Entry[] =>
+  currentEntries(reg.relations).filter((e) => e.name === name && e.ref);
+
+/** Whether a Gyldighed in effect now has this GyldighedStatusKode. */
+export const hasStatus = (reg: Registration, status: 'Aktiv' | 'Inaktiv'): boolean =>
+  currentEntries(reg.states).some((e) =>
+    e.fields.some(([n, v]) => n === 'GyldighedStatusKode' && v === status),
+  );
+
 // --- what orgsync wants -----------------------------------------------------------------------------
 
 export interface RelationRef {
