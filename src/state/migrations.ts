@@ -191,6 +191,35 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'locks: one run per target, across processes and restarts',
+    // A lock is a lease: held until expires_at, renewed while its run lives. A holder that
+    // died stops renewing, and the next claimant takes the lock over once it has expired
+    // (or at once when it proves the holder's process gone: src/worker/locks.ts).
+    sqlite: `
+      CREATE TABLE locks (
+        name TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        acquired_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+    postgres: `
+      CREATE TABLE locks (
+        name text PRIMARY KEY,
+        run_id text NOT NULL,
+        holder text NOT NULL,
+        host text NOT NULL,
+        pid integer NOT NULL,
+        acquired_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

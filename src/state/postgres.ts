@@ -14,10 +14,13 @@ import pg from 'pg';
 import { OrgsyncError } from '../errors.js';
 import type { Change, ChangeResult, ObjectType } from '../sdk/types.js';
 import { migrationsToApply, SCHEMA_MIGRATIONS_SQL } from './migrations.js';
-import { auditRow, isoTimestamp, nowIso, objectWrite, pendingChange } from './records.js';
+import { auditRow, isoTimestamp, lockIsFree, nowIso, objectWrite, pendingChange } from './records.js';
 import type {
   AuditRecord,
   Baseline,
+  LockClaim,
+  LockRecord,
+  LockResult,
   PendingRecord,
   ResultItem,
   RunRecord,
@@ -441,6 +444,63 @@ class PostgresStore implements StateStore {
     );
   }
 
+  async acquireLock(
+    claim: LockClaim,
+    at: { now: string; expiresAt: string },
+    staleHolder?: string,
+  ): Promise<LockResult> {
+    const now = isoTimestamp(at.now, 'now');
+    const expiresAt = isoTimestamp(at.expiresAt, 'expiresAt');
+    const locks = this.#t('locks');
+    return this.#tx(async (c) => {
+      // Inserting first makes a free name race-free; a taken one is then read under FOR
+      // UPDATE, so two claimants of an expired lock are serialised and only one takes it.
+      const inserted = await c.query(
+        `INSERT INTO ${locks} (name, run_id, holder, host, pid, acquired_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING`,
+        [claim.name, claim.runId, claim.holder, claim.host, claim.pid, now, expiresAt],
+      );
+      if (inserted.rowCount === 1) return { acquired: true, previous: null };
+      const { rows } = await c.query<LockRow>(`SELECT * FROM ${locks} WHERE name = $1 FOR UPDATE`, [
+        claim.name,
+      ]);
+      const held = toLock(rows[0]!);
+      if (!lockIsFree(held, claim.holder, now, staleHolder)) return { acquired: false, held };
+      const mine = held.holder === claim.holder;
+      await c.query(
+        `UPDATE ${locks} SET run_id = $2, holder = $3, host = $4, pid = $5, acquired_at = $6, expires_at = $7
+         WHERE name = $1`,
+        [
+          claim.name,
+          claim.runId,
+          claim.holder,
+          claim.host,
+          claim.pid,
+          mine ? held.acquiredAt : now,
+          expiresAt,
+        ],
+      );
+      return { acquired: true, previous: mine ? null : held };
+    });
+  }
+
+  async renewLock(name: string, holder: string, expiresAt: string): Promise<boolean> {
+    const r = await this.#pool.query(
+      `UPDATE ${this.#t('locks')} SET expires_at = $3 WHERE name = $1 AND holder = $2`,
+      [name, holder, isoTimestamp(expiresAt, 'expiresAt')],
+    );
+    return r.rowCount === 1;
+  }
+
+  async releaseLock(name: string, holder: string): Promise<void> {
+    await this.#pool.query(`DELETE FROM ${this.#t('locks')} WHERE name = $1 AND holder = $2`, [name, holder]);
+  }
+
+  async listLocks(): Promise<LockRecord[]> {
+    const { rows } = await this.#pool.query<LockRow>(`SELECT * FROM ${this.#t('locks')} ORDER BY name`);
+    return rows.map(toLock);
+  }
+
   async getMeta(name: string): Promise<string | null> {
     const { rows } = await this.#pool.query<{ value: string }>(
       `SELECT value FROM ${this.#t('meta')} WHERE name = $1`,
@@ -457,6 +517,25 @@ class PostgresStore implements StateStore {
     );
   }
 }
+
+interface LockRow {
+  name: string;
+  run_id: string;
+  holder: string;
+  host: string;
+  pid: number;
+  acquired_at: Date;
+  expires_at: Date;
+}
+const toLock = (r: LockRow): LockRecord => ({
+  name: r.name,
+  runId: r.run_id,
+  holder: r.holder,
+  host: r.host,
+  pid: r.pid,
+  acquiredAt: iso(r.acquired_at),
+  expiresAt: iso(r.expires_at),
+});
 
 function toRun(r: RunRow): RunRecord {
   return {

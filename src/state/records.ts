@@ -5,7 +5,7 @@
  */
 import { OrgsyncError } from '../errors.js';
 import type { Change, ChangeResult } from '../sdk/types.js';
-import type { StoredObject } from './store.js';
+import type { LockRecord, StoredObject } from './store.js';
 
 /**
  * Timestamps cross the interface as ISO-8601 strings and are stored normalised to UTC with
@@ -94,4 +94,12 @@ export function objectWrite(
   }
   if (result.status !== 'applied' || object === undefined) return { kind: 'none' };
   return object === null ? { kind: 'delete' } : { kind: 'upsert', object };
+}
+
+/**
+ * Whether `claimant` may take a lock as it is held: it is its own, it has expired at `now`
+ * (ISO strings of one form compare as times), or it belongs to a holder proved dead.
+ */
+export function lockIsFree(held: LockRecord, claimant: string, now: string, staleHolder?: string): boolean {
+  return held.holder === claimant || held.expiresAt <= now || held.holder === staleHolder;
 }

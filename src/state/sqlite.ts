@@ -17,10 +17,21 @@ import Database from 'better-sqlite3';
 import { OrgsyncError } from '../errors.js';
 import type { Change, ChangeResult, ObjectType } from '../sdk/types.js';
 import { migrationsToApply, SCHEMA_MIGRATIONS_SQL } from './migrations.js';
-import { auditRow, isoTimestamp, nowIso, type ObjectWrite, objectWrite, pendingChange } from './records.js';
+import {
+  auditRow,
+  isoTimestamp,
+  lockIsFree,
+  nowIso,
+  type ObjectWrite,
+  objectWrite,
+  pendingChange,
+} from './records.js';
 import type {
   AuditRecord,
   Baseline,
+  LockClaim,
+  LockRecord,
+  LockResult,
   PendingRecord,
   ResultItem,
   RunRecord,
@@ -72,6 +83,24 @@ interface PendingRow {
   change: string;
   at: string;
 }
+interface LockRow {
+  name: string;
+  run_id: string;
+  holder: string;
+  host: string;
+  pid: number;
+  acquired_at: string;
+  expires_at: string;
+}
+const toLock = (r: LockRow): LockRecord => ({
+  name: r.name,
+  runId: r.run_id,
+  holder: r.holder,
+  host: r.host,
+  pid: r.pid,
+  acquiredAt: r.acquired_at,
+  expiresAt: r.expires_at,
+});
 interface BaselineRow {
   source: string;
   units: number;
@@ -147,6 +176,17 @@ function prepare(db: Db) {
          positions = excluded.positions, fingerprint = excluded.fingerprint, accepted_at = excluded.accepted_at`,
     ),
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?'),
+    getLock: db.prepare<[string], LockRow>('SELECT * FROM locks WHERE name = ?'),
+    putLock: db.prepare(
+      `INSERT INTO locks (name, run_id, holder, host, pid, acquired_at, expires_at)
+       VALUES (@name, @runId, @holder, @host, @pid, @acquiredAt, @expiresAt)
+       ON CONFLICT (name) DO UPDATE SET run_id = excluded.run_id, holder = excluded.holder,
+         host = excluded.host, pid = excluded.pid, acquired_at = excluded.acquired_at,
+         expires_at = excluded.expires_at`,
+    ),
+    renewLock: db.prepare('UPDATE locks SET expires_at = ? WHERE name = ? AND holder = ?'),
+    releaseLock: db.prepare('DELETE FROM locks WHERE name = ? AND holder = ?'),
+    listLocks: db.prepare<[], LockRow>('SELECT * FROM locks ORDER BY name'),
     upsertMeta: db.prepare(
       'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
     ),
@@ -191,6 +231,17 @@ function transactions(db: Db, s: Statements) {
     }
   };
   return {
+    acquireLock: writeTx(
+      db,
+      (claim: LockClaim, now: string, expiresAt: string, staleHolder: string | undefined): LockResult => {
+        const row = s.getLock.get(claim.name);
+        const held = row ? toLock(row) : null;
+        if (held && !lockIsFree(held, claim.holder, now, staleHolder)) return { acquired: false, held };
+        const acquiredAt = held?.holder === claim.holder ? held.acquiredAt : now;
+        s.putLock.run({ ...claim, acquiredAt, expiresAt });
+        return { acquired: true, previous: held && held.holder !== claim.holder ? held : null };
+      },
+    ),
     addPending: writeTx(db, (runId: string, target: string, changes: readonly Change[], at: string) => {
       for (const c of changes) s.upsertPending.run(target, c.id, runId, JSON.stringify(pendingChange(c)), at);
     }),
@@ -394,6 +445,31 @@ class SqliteStore implements StateStore {
 
   async setBaseline(b: Baseline): Promise<void> {
     this.#s.upsertBaseline.run({ ...b, acceptedAt: isoTimestamp(b.acceptedAt, 'acceptedAt') });
+  }
+
+  async acquireLock(
+    claim: LockClaim,
+    at: { now: string; expiresAt: string },
+    staleHolder?: string,
+  ): Promise<LockResult> {
+    return this.#p.tx.acquireLock(
+      claim,
+      isoTimestamp(at.now, 'now'),
+      isoTimestamp(at.expiresAt, 'expiresAt'),
+      staleHolder,
+    );
+  }
+
+  async renewLock(name: string, holder: string, expiresAt: string): Promise<boolean> {
+    return this.#s.renewLock.run(isoTimestamp(expiresAt, 'expiresAt'), name, holder).changes === 1;
+  }
+
+  async releaseLock(name: string, holder: string): Promise<void> {
+    this.#s.releaseLock.run(name, holder);
+  }
+
+  async listLocks(): Promise<LockRecord[]> {
+    return this.#s.listLocks.all().map(toLock);
   }
 
   async getMeta(name: string): Promise<string | null> {

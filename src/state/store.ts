@@ -24,7 +24,20 @@ export interface StoredObject {
   appliedAt: string;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'blocked' | 'refused';
+/**
+ * interrupted: stopped by a signal (SIGTERM) or found dead (its lock taken over); what it
+ * applied is recorded, the rest is planned again by the next run.
+ * busy: every target it wanted was locked by another run; nothing was done.
+ */
+export type RunStatus =
+  | 'running'
+  | 'succeeded'
+  | 'partial'
+  | 'failed'
+  | 'blocked'
+  | 'refused'
+  | 'interrupted'
+  | 'busy';
 
 export interface RunRecord {
   id: string;
@@ -68,6 +81,23 @@ export interface PendingRecord {
   change: Change;
   at: string;
 }
+
+/** A lease on a name (`target:ad`): who holds it, for which run, until when. */
+export interface LockRecord {
+  name: string;
+  runId: string;
+  /** Unique per process instance (host, pid and a random part), so a restarted pid is not taken for the old one. */
+  holder: string;
+  host: string;
+  pid: number;
+  acquiredAt: string;
+  expiresAt: string;
+}
+export type LockClaim = Omit<LockRecord, 'acquiredAt' | 'expiresAt'>;
+
+export type LockResult =
+  /** `previous`: the expired or dead holder's lock that was taken over, if any. */
+  { acquired: true; previous: LockRecord | null } | { acquired: false; held: LockRecord };
 
 /** One result to record: the change, its result, and the object row to write (see recordResult). */
 export interface ResultItem {
@@ -127,6 +157,22 @@ export interface StateStore {
 
   getBaseline(source: string): Promise<Baseline | null>;
   setBaseline(baseline: Baseline): Promise<void>;
+
+  /**
+   * Takes the named lock for `claim.holder` until `expiresAt` when it is free, expired at
+   * `now`, already this holder's, or held by `staleHolder` (a holder the caller has proved
+   * dead). One transaction: of two claimants, exactly one gets it.
+   */
+  acquireLock(
+    claim: LockClaim,
+    at: { now: string; expiresAt: string },
+    staleHolder?: string,
+  ): Promise<LockResult>;
+  /** Extends a held lock; false when this holder no longer holds it (taken over). */
+  renewLock(name: string, holder: string, expiresAt: string): Promise<boolean>;
+  /** Releases the lock if this holder holds it; otherwise does nothing. */
+  releaseLock(name: string, holder: string): Promise<void>;
+  listLocks(): Promise<LockRecord[]>;
 
   /** A per-installation value (the fingerprint key, schema info). */
   getMeta(name: string): Promise<string | null>;

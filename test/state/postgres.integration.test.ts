@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrgsyncError } from '../../src/errors.js';
+import { MIGRATIONS } from '../../src/state/migrations.js';
 import { openStateStore, StateConfig } from '../../src/state/open.js';
 import { openPostgresStore } from '../../src/state/postgres.js';
 import { describeStoreContract } from './store-contract.js';
@@ -42,7 +43,7 @@ describe('postgres store', () => {
       await expect(client.query(`DELETE FROM "${schema}".audit`)).rejects.toThrow(/append-only/);
       await expect(client.query(`TRUNCATE "${schema}".audit`)).rejects.toThrow(/append-only/);
       const { rows } = await client.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ version: 1 }]);
+      expect(rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     } finally {
       await client.end();
     }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OrgsyncError } from '../../src/errors.js';
+import { MIGRATIONS } from '../../src/state/migrations.js';
 import { DEFAULT_SQLITE_PATH, openStateStore, StateConfig } from '../../src/state/open.js';
 import { openSqliteStore } from '../../src/state/sqlite.js';
 import { describeStoreContract } from './store-contract.js';
@@ -41,7 +42,7 @@ describe('sqlite store', () => {
       expect(() => db.prepare("UPDATE audit SET status = 'failed'").run()).toThrow(/append-only/);
       expect(() => db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
       const versions = db.prepare('SELECT version FROM schema_migrations').pluck().all();
-      expect(versions).toEqual([1]);
+      expect(versions).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {
       db.close();
     }

@@ -449,6 +449,73 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       });
     });
 
+    describe('locks', () => {
+      const T0 = '2026-01-01T10:00:00.000Z';
+      const at = (secs: number) => new Date(Date.parse(T0) + secs * 1000).toISOString();
+      const claim = (name: string, holder: string) => ({
+        name,
+        runId: `run-${holder}`,
+        holder,
+        host: 'h',
+        pid: 1,
+      });
+
+      it('gives a free lock to one claimant and refuses the next until it expires', async () => {
+        const name = uid('lock');
+        expect(await store.acquireLock(claim(name, 'a'), { now: T0, expiresAt: at(60) })).toEqual({
+          acquired: true,
+          previous: null,
+        });
+        const refused = await store.acquireLock(claim(name, 'b'), { now: at(30), expiresAt: at(90) });
+        expect(refused).toMatchObject({
+          acquired: false,
+          held: { holder: 'a', runId: 'run-a', expiresAt: at(60) },
+        });
+        // Expired: taken over, and the dead holder's lock is handed back for its run to be closed.
+        const taken = await store.acquireLock(claim(name, 'b'), { now: at(61), expiresAt: at(121) });
+        expect(taken).toMatchObject({ acquired: true, previous: { holder: 'a', runId: 'run-a' } });
+        expect(await store.renewLock(name, 'a', at(200))).toBe(false);
+        expect(await store.renewLock(name, 'b', at(200))).toBe(true);
+        expect((await store.listLocks()).find((l) => l.name === name)).toMatchObject({
+          holder: 'b',
+          acquiredAt: at(61),
+          expiresAt: at(200),
+        });
+      });
+
+      it('takes over at once from a holder proved dead, and not from another', async () => {
+        const name = uid('lock');
+        await store.acquireLock(claim(name, 'a'), { now: T0, expiresAt: at(60) });
+        expect(await store.acquireLock(claim(name, 'b'), { now: T0, expiresAt: at(60) }, 'x')).toMatchObject({
+          acquired: false,
+        });
+        expect(await store.acquireLock(claim(name, 'b'), { now: T0, expiresAt: at(60) }, 'a')).toMatchObject({
+          acquired: true,
+          previous: { holder: 'a' },
+        });
+      });
+
+      it('of many claimants at once exactly one wins, and release frees only its own', async () => {
+        const name = uid('lock');
+        const others = await Promise.all([makeStore(), makeStore(), makeStore()]);
+        try {
+          const results = await Promise.all(
+            [store, ...others].map((s, i) =>
+              s.acquireLock(claim(name, `h${i}`), { now: T0, expiresAt: at(60) }),
+            ),
+          );
+          expect(results.filter((r) => r.acquired)).toHaveLength(1);
+        } finally {
+          await Promise.all(others.map((s) => s.close()));
+        }
+        const holder = (await store.listLocks()).find((l) => l.name === name)!.holder;
+        await store.releaseLock(name, 'not-the-holder');
+        expect((await store.listLocks()).some((l) => l.name === name)).toBe(true);
+        await store.releaseLock(name, holder);
+        expect((await store.listLocks()).some((l) => l.name === name)).toBe(false);
+      });
+    });
+
     describe('reopening', () => {
       it('sees everything written before close', async () => {
         const c = change(target, 'p-1');
