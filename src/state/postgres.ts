@@ -280,6 +280,31 @@ class PostgresStore implements StateStore {
     }));
   }
 
+  async replaceObjects(target: string, objects: readonly StoredObject[]): Promise<void> {
+    const table = this.#t('objects');
+    await this.#tx(async (c) => {
+      await c.query(`DELETE FROM ${table} WHERE target = $1`, [target]);
+      // One statement per few thousand rows: arrays unnested server-side, not one round trip per row.
+      for (let i = 0; i < objects.length; i += 5000) {
+        const part = objects.slice(i, i + 5000);
+        await c.query(
+          `INSERT INTO ${table} (target, type, key, target_id, parent_key, fingerprints, disabled, applied_at)
+           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::boolean[], $8::timestamptz[])`,
+          [
+            target,
+            part.map((o) => o.type),
+            part.map((o) => o.key),
+            part.map((o) => o.targetId),
+            part.map((o) => o.parentKey),
+            part.map((o) => JSON.stringify(o.fingerprints)),
+            part.map((o) => o.disabled),
+            part.map((o) => isoTimestamp(o.appliedAt, 'appliedAt')),
+          ],
+        );
+      }
+    });
+  }
+
   async startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): Promise<void> {
     await this.#pool.query(
       `INSERT INTO ${this.#t('runs')} (id, command, started_at, finished_at, status, as_of, source_fingerprint, summary)

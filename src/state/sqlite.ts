@@ -145,6 +145,7 @@ function prepare(db: Db) {
          target_id = excluded.target_id, parent_key = excluded.parent_key,
          fingerprints = excluded.fingerprints, disabled = excluded.disabled, applied_at = excluded.applied_at`,
     ),
+    deleteObjects: db.prepare('DELETE FROM objects WHERE target = ?'),
     deleteObject: db.prepare('DELETE FROM objects WHERE target = ? AND type = ? AND key = ?'),
     setTargetId: db.prepare('UPDATE objects SET target_id = ? WHERE target = ? AND type = ? AND key = ?'),
     insertRun: db.prepare(
@@ -204,6 +205,17 @@ function writeTx<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...arg
   return (...args: A) => tx.immediate(...args);
 }
 
+const objectParams = (target: string, o: StoredObject) => ({
+  target,
+  type: o.type,
+  key: o.key,
+  targetId: o.targetId,
+  parentKey: o.parentKey,
+  fingerprints: JSON.stringify(o.fingerprints),
+  disabled: o.disabled ? 1 : 0,
+  appliedAt: isoTimestamp(o.appliedAt, 'appliedAt'),
+});
+
 /** The write transactions, built once with the statements they use. */
 function transactions(db: Db, s: Statements) {
   const recordOne = (
@@ -217,17 +229,7 @@ function transactions(db: Db, s: Statements) {
     s.deletePending.run(target, change.id);
     if (write.kind === 'delete') s.deleteObject.run(target, change.type, change.key);
     if (write.kind === 'upsert') {
-      const o = write.object;
-      s.upsertObject.run({
-        target,
-        type: o.type,
-        key: o.key,
-        targetId: o.targetId,
-        parentKey: o.parentKey,
-        fingerprints: JSON.stringify(o.fingerprints),
-        disabled: o.disabled ? 1 : 0,
-        appliedAt: isoTimestamp(o.appliedAt, 'appliedAt'),
-      });
+      s.upsertObject.run(objectParams(target, write.object));
     }
   };
   return {
@@ -242,6 +244,10 @@ function transactions(db: Db, s: Statements) {
         return { acquired: true, previous: held && held.holder !== claim.holder ? held : null };
       },
     ),
+    replaceObjects: writeTx(db, (target: string, objects: readonly StoredObject[]) => {
+      s.deleteObjects.run(target);
+      for (const o of objects) s.upsertObject.run(objectParams(target, o));
+    }),
     addPending: writeTx(db, (runId: string, target: string, changes: readonly Change[], at: string) => {
       for (const c of changes) s.upsertPending.run(target, c.id, runId, JSON.stringify(pendingChange(c)), at);
     }),
@@ -336,6 +342,10 @@ class SqliteStore implements StateStore {
       disabled: r.disabled === 1,
       appliedAt: r.applied_at,
     }));
+  }
+
+  async replaceObjects(target: string, objects: readonly StoredObject[]): Promise<void> {
+    this.#p.tx.replaceObjects(target, objects);
   }
 
   async startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): Promise<void> {

@@ -121,6 +121,12 @@ export interface StateStore {
     ids: readonly { type: ObjectType; key: string; targetId: string }[],
   ): Promise<void>;
 
+  /**
+   * Replaces everything held for a target with `objects`, in one transaction: after a full
+   * run has read the target, the store mirrors it, so delta runs can plan without reading.
+   */
+  replaceObjects(target: string, objects: readonly StoredObject[]): Promise<void>;
+
   startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): Promise<void>;
   finishRun(id: string, status: RunStatus, summary: Record<string, unknown>): Promise<void>;
   listRuns(limit: number): Promise<RunRecord[]>;

@@ -449,6 +449,23 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       });
     });
 
+    describe('replaceObjects', () => {
+      it('makes the stored objects of one target exactly the given ones, leaving other targets', async () => {
+        const other = uid('target');
+        await store.replaceObjects(other, [object(other, 'p-9')]);
+        await store.replaceObjects(target, [object(target, 'p-1'), object(target, 'p-2')]);
+        await store.replaceObjects(target, [
+          object(target, 'p-2', { disabled: true }),
+          object(target, 'p-3'),
+        ]);
+        expect((await store.loadObjects(target)).map((o) => [o.key, o.disabled])).toEqual([
+          ['p-2', true],
+          ['p-3', false],
+        ]);
+        expect(await store.loadObjects(other)).toEqual([object(other, 'p-9')]);
+      });
+    });
+
     describe('locks', () => {
       const T0 = '2026-01-01T10:00:00.000Z';
       const at = (secs: number) => new Date(Date.parse(T0) + secs * 1000).toISOString();
