@@ -18,11 +18,16 @@ export const EXIT = {
   partial: 5,
   /** The saved plan no longer matches HR data or target state. */
   stalePlan: 6,
+  /** Another run holds a target's lock: nothing was done to that target; try again later. */
+  busy: 7,
+  /** A blackout window is open: nothing was written. */
+  blackout: 8,
   /** Usage or configuration error. */
   usage: 64,
 } as const;
 
-type Def = { exit: number; hint: string };
+/** `http`: the status the admin API answers with (default 500 for exit 1, else 400). */
+type Def = { exit: number; hint: string; http?: number };
 
 export const ERRORS = {
   ORGSYNC_CONFIG_INVALID: {
@@ -63,6 +68,43 @@ export const ERRORS = {
     exit: EXIT.error,
     hint: 'Check the state store settings (file path or PostgreSQL URL).',
   },
+  ORGSYNC_TARGET_BUSY: {
+    exit: EXIT.busy,
+    http: 409,
+    hint: 'Another run holds this target (see the message); wait for it to end. A lock of a dead process is taken over after lock.ttlSeconds.',
+  },
+  ORGSYNC_BLACKOUT: {
+    exit: EXIT.blackout,
+    http: 409,
+    hint: 'A blackout window is open and nothing may be written; try again after it ends, or use a dry run.',
+  },
+  ORGSYNC_WORKER_STOPPING: {
+    exit: EXIT.error,
+    http: 503,
+    hint: 'The worker is shutting down and takes no new work; ask again once it has restarted.',
+  },
+  ORGSYNC_RUN_NOT_FOUND: { exit: EXIT.usage, http: 404, hint: 'Use a run id from the list of runs.' },
+  ORGSYNC_PLAN_NOT_FOUND: {
+    exit: EXIT.usage,
+    http: 404,
+    hint: 'The worker keeps only its latest plans, in memory; make a new dry run.',
+  },
+  ORGSYNC_TARGET_NOT_BLOCKED: {
+    exit: EXIT.usage,
+    http: 409,
+    hint: 'Only a target blocked by its safety thresholds in that plan can be approved.',
+  },
+  ORGSYNC_API_UNAUTHORIZED: {
+    exit: EXIT.usage,
+    http: 401,
+    hint: 'Send a configured token as `Authorization: Bearer <token>`.',
+  },
+  ORGSYNC_API_FORBIDDEN: {
+    exit: EXIT.usage,
+    http: 403,
+    hint: "This needs the operator role; the token's role does not allow it.",
+  },
+  ORGSYNC_API_INVALID: { exit: EXIT.usage, http: 400, hint: 'Fix the request as the message says.' },
   ORGSYNC_INTERNAL: { exit: EXIT.error, hint: 'This is a bug in orgsync; please report it with the log.' },
 } as const satisfies Record<string, Def>;
 
@@ -72,6 +114,8 @@ export class OrgsyncError extends Error {
   readonly code: ErrorCode;
   readonly hint: string;
   readonly exitCode: number;
+  /** The admin API's answer for this error. */
+  readonly httpStatus: number;
   /** Machine-readable detail (record keys, paths). Never personal data. */
   readonly details: readonly string[];
 
@@ -81,6 +125,8 @@ export class OrgsyncError extends Error {
     this.code = code;
     this.hint = ERRORS[code].hint;
     this.exitCode = ERRORS[code].exit;
+    const def: Def = ERRORS[code];
+    this.httpStatus = def.http ?? (def.exit === EXIT.error ? 500 : 400);
     this.details = opts.details ?? [];
   }
 }

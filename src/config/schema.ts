@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { secret } from '../sdk/secret.js';
 import { DEFAULT_SQLITE_PATH, StateConfig } from '../state/open.js';
+import { WorkerConfig } from '../worker/config.js';
 
 const Name = z
   .string()
@@ -146,6 +147,8 @@ export const Config = z
     /** Where connectors may keep working files. */
     workDir: z.string().default('.orgsync/work'),
     targets: z.array(TargetConfig).min(1, 'configure at least one target'),
+    /** `orgsync serve`: schedules, blackouts, locks, admin API, notifications (src/worker/config.ts). */
+    worker: WorkerConfig.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

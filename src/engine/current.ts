@@ -123,15 +123,31 @@ async function reconcilePending(
   }
 }
 
+/** Where a target's current state comes from: the target itself, or orgsync's store. */
+export type CurrentFrom = 'target' | 'store';
+
+/**
+ * The current state of a target. `mode` delta plans from the store without reading a target
+ * that could be read, when the store mirrors it (a full run recorded what it read: MIRROR_META)
+ * and no interrupted change is pending (only a read shows what those did).
+ */
 export async function loadCurrent(
   engine: Engine,
   t: LoadedTarget,
   session: TargetSession,
-): Promise<{ current: Map<string, CurrentObject>; stored: Map<string, StoredObject> }> {
+  mode: 'full' | 'delta' = 'full',
+): Promise<{ current: Map<string, CurrentObject>; stored: Map<string, StoredObject>; from: CurrentFrom }> {
   const name = t.config.name;
   const pending = await engine.store.listPending(name);
   const current = new Map<string, CurrentObject>();
-  if (canRead(t, session) && session.read) {
+  const mirrored =
+    mode === 'delta' && pending.length === 0 && (await engine.store.getMeta(mirrorMeta(name))) !== null;
+  if (mode === 'delta' && !mirrored && canRead(t, session))
+    engine.logger.info(
+      { target: name },
+      'delta run reads the target: no full run has recorded its state yet, or a change is pending',
+    );
+  if (canRead(t, session) && session.read && !mirrored) {
     // The target is the truth: it shows what pending changes did, and holds the target ids.
     // What orgsync stored for it is not needed to plan, so it is not loaded.
     await reconcilePending(engine.store, t, session, pending, new Map(), engine);
@@ -146,7 +162,7 @@ export async function loadCurrent(
         if (c?.disabled && s.disabled) c.disabledSince = s.appliedAt;
       }
     }
-    return { current, stored: new Map() };
+    return { current, stored: new Map(), from: 'target' };
   }
   const stored = new Map((await engine.store.loadObjects(name)).map((o) => [objectId(o.type, o.key), o]));
   await reconcilePending(engine.store, t, session, pending, stored, engine);
@@ -161,5 +177,8 @@ export async function loadCurrent(
       ...(o.disabled ? { disabledSince: o.appliedAt } : {}),
     });
   }
-  return { current, stored };
+  return { current, stored, from: 'store' };
 }
+
+/** Meta row set once a full run has made the store mirror what it read from a target. */
+export const mirrorMeta = (target: string) => `mirror:${target}`;

@@ -16,7 +16,7 @@ import type { TargetSession } from '../sdk/connector.js';
 import type { Change, CurrentObject, DesiredObject, ObjectType } from '../sdk/types.js';
 import type { StoredObject } from '../state/store.js';
 import type { Engine } from './context.js';
-import { loadCurrent, objectId } from './current.js';
+import { type CurrentFrom, loadCurrent, objectId } from './current.js';
 import type { LoadedSnapshot } from './snapshot.js';
 
 export interface TargetWork {
@@ -24,6 +24,9 @@ export interface TargetWork {
   session: TargetSession | null;
   desired: Map<string, DesiredObject>;
   stored: Map<string, StoredObject>;
+  /** What the target held before (read, or from the store: `from`). */
+  current: Map<string, CurrentObject>;
+  from: CurrentFrom;
   /** Full changes, sensitive values included: never written anywhere. */
   changes: Change[];
   plan: TargetPlan;
@@ -39,6 +42,8 @@ export interface PlanOptions {
   only?: readonly string[];
   /** Targets a person approved past their safety thresholds. */
   approve?: ReadonlySet<string>;
+  /** full (default): read targets that can be read. delta: plan from the store where it mirrors the target. */
+  mode?: 'full' | 'delta';
 }
 
 export async function openTarget(engine: Engine, t: LoadedTarget): Promise<TargetSession> {
@@ -90,10 +95,12 @@ async function planTarget(
     primaryContractPriority: engine.loaded.config.source.primaryContractPriority,
   });
   const session = await openTarget(engine, t);
-  const { current, stored } = await loadCurrent(engine, t, session).catch(async (e: unknown) => {
-    await session.close?.();
-    throw e;
-  });
+  const { current, stored, from } = await loadCurrent(engine, t, session, opts.mode).catch(
+    async (e: unknown) => {
+      await session.close?.();
+      throw e;
+    },
+  );
   const changes = diffTarget(desired, current, {
     target: name,
     capabilities: t.connector.capabilities,
@@ -124,6 +131,8 @@ async function planTarget(
     session,
     desired,
     stored,
+    current,
+    from,
     changes,
     plan: {
       name,
@@ -146,6 +155,8 @@ function failedTarget(t: LoadedTarget, e: unknown): TargetWork {
     session: null,
     desired: new Map(),
     stored: new Map(),
+    current: new Map(),
+    from: 'store',
     changes: [],
     plan: {
       name: t.config.name,

@@ -7,29 +7,22 @@
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { applyWork, type TargetOutcome } from '../../engine/apply.js';
+import type { TargetOutcome } from '../../engine/apply.js';
 import type { Engine } from '../../engine/context.js';
-import { closeWork, makePlan, type PlanOutcome } from '../../engine/plan.js';
-import { acceptSnapshot, type LoadedSnapshot, loadSnapshot } from '../../engine/snapshot.js';
+import { planHasChanges, type SyncRequest, syncRun } from '../../engine/sync.js';
 import { EXIT, OrgsyncError } from '../../errors.js';
-import {
-  changesFingerprint,
-  PLAN_FORMAT_VERSION,
-  type Plan,
-  PlanSchema,
-  totalChanges,
-} from '../../plan/plan.js';
+import { PLAN_FORMAT_VERSION, type Plan, PlanSchema } from '../../plan/plan.js';
 import { renderPlan } from '../../plan/render.js';
-import type { RunStatus } from '../../state/store.js';
+import { systemClock } from '../../worker/clock.js';
 import {
   type CommonOptions,
   collect,
   out,
-  phase,
   progress,
   recordedRun,
   resolveAsOf,
   stopSignal,
+  UsageError,
   withAsOf,
   withConfig,
   withEngine,
@@ -42,6 +35,7 @@ interface PlanFlags extends CommonOptions {
   acceptShrink?: boolean;
   json?: boolean;
   full?: boolean;
+  mode?: 'full' | 'delta';
 }
 
 function printPlan(plan: Plan, flags: PlanFlags) {
@@ -55,36 +49,42 @@ function planFlags(cmd: Command): Command {
     .option('--approve <names>', 'approve these targets past their safety thresholds', collect)
     .option('--accept-shrink', 'accept an export much smaller than the last accepted one')
     .option('--json', 'print the plan as JSON (docs/plan.schema.json)')
-    .option('--full', 'list every change, not only the first 200 per target');
+    .option('--full', 'list every change, not only the first 200 per target')
+    .option(
+      '--mode <mode>',
+      'full: read targets to find drift; delta: plan from what orgsync last applied (fast)',
+      'full',
+    );
 }
 
-async function planFrom(
-  engine: Engine,
-  flags: PlanFlags,
-  asOf: string,
-): Promise<PlanOutcome & { snap: LoadedSnapshot }> {
-  const snap = await phase(
-    'reading and validating the HR export',
-    () => loadSnapshot(engine, asOf, { acceptShrink: flags.acceptShrink ?? false }),
-    (s) => `${s.counts.units} units, ${s.counts.persons} persons, ${s.counts.positions} positions`,
-  );
-  const outcome = await phase('planning', () =>
-    makePlan(engine, snap, { only: flags.target, approve: new Set(flags.approve) }),
-  );
-  return { ...outcome, snap };
+/** What every sync command passes to the engine: the flags, the lock lease, progress on a terminal. */
+function request(engine: Engine, flags: PlanFlags, runId: string, asOf: string): SyncRequest {
+  if (flags.mode !== 'full' && flags.mode !== 'delta')
+    throw new UsageError(`--mode ${flags.mode} is not full or delta`);
+  let bar: ReturnType<typeof progress> | undefined;
+  return {
+    runId,
+    asOf,
+    only: flags.target,
+    approve: new Set(flags.approve),
+    acceptShrink: flags.acceptShrink ?? false,
+    mode: flags.mode,
+    signal: stopSignal(),
+    locks: { clock: systemClock, ttlMs: engine.loaded.config.worker.lock.ttlSeconds * 1000 },
+    onPlan: (plan) => {
+      const total = plan.targets.reduce((n, t) => n + (t.blocked || t.error ? 0 : t.changes.length), 0);
+      bar = progress('applying', total);
+    },
+    onResult: () => bar?.tick(),
+  };
 }
 
-/** Exit code of a finished apply: failures over blocks over success. */
-function applyExit(outcomes: readonly TargetOutcome[]): { exit: number; status: RunStatus } {
-  if (outcomes.some((o) => o.status === 'error' || o.status === 'failed' || o.status === 'partial'))
-    return { exit: EXIT.partial, status: 'partial' };
-  if (outcomes.some((o) => o.status === 'blocked')) return { exit: EXIT.blocked, status: 'blocked' };
-  return { exit: EXIT.ok, status: 'succeeded' };
-}
-
-function printOutcomes(outcomes: readonly TargetOutcome[]) {
+function printOutcomes(
+  outcomes: readonly TargetOutcome[] | null,
+  busy: readonly { target: string; runId: string; since: string }[],
+) {
   const lines = ['Apply result:'];
-  for (const o of outcomes) {
+  for (const o of outcomes ?? []) {
     lines.push(`  ${o.name}: ${o.status} (${o.applied} applied, ${o.failed} failed, ${o.skipped} skipped)`);
     for (const p of o.problems.slice(0, 20))
       lines.push(
@@ -97,32 +97,11 @@ function printOutcomes(outcomes: readonly TargetOutcome[]) {
         `    blocked by its safety thresholds: review the plan, then rerun with --approve ${o.name}`,
       );
   }
+  for (const b of busy)
+    lines.push(
+      `  ${b.target}: busy, left alone (locked by run ${b.runId} since ${b.since}; try again later)`,
+    );
   out(lines.join('\n'));
-}
-
-async function applyOutcome(engine: Engine, planned: PlanOutcome, runId: string) {
-  const total = planned.work.reduce((n, w) => n + (w.plan.blocked || w.plan.error ? 0 : w.changes.length), 0);
-  const bar = progress('applying', total);
-  try {
-    return await applyWork(engine, planned.work, { runId, signal: stopSignal(), onResult: () => bar.tick() });
-  } finally {
-    await closeWork(planned.work);
-  }
-}
-
-function summaryOf(plan: Plan, outcomes?: readonly TargetOutcome[]) {
-  return {
-    planId: plan.id,
-    source: plan.source.counts,
-    quarantined: plan.quarantined.length,
-    targets: plan.targets.map((t) => ({
-      name: t.name,
-      ...t.summary,
-      blocked: t.blocked !== null,
-      error: t.error ?? null,
-      ...(outcomes ? { outcome: outcomes.find((o) => o.name === t.name) } : {}),
-    })),
-  };
 }
 
 export function registerSync(program: Command) {
@@ -133,15 +112,15 @@ export function registerSync(program: Command) {
     .action(async (flags: PlanFlags & { out?: string; detailedExitcode?: boolean }) => {
       process.exitCode = await withEngine(flags, (engine) => {
         const asOf = resolveAsOf(flags.asOf);
-        return recordedRun(engine, 'plan', asOf, async () => {
-          const planned = await planFrom(engine, flags, asOf);
-          await closeWork(planned.work);
-          printPlan(planned.plan, flags);
+        return recordedRun(engine, 'plan', asOf, async (runId) => {
+          const r = await syncRun(engine, { ...request(engine, flags, runId, asOf), dryRun: true });
+          printPlan(r.plan, flags);
           if (flags.out) {
-            writeFileSync(flags.out, JSON.stringify(planned.plan, null, 2) + '\n', { mode: 0o600 });
+            writeFileSync(flags.out, JSON.stringify(r.plan, null, 2) + '\n', { mode: 0o600 });
             chmodSync(flags.out, 0o600); // also when the file existed with a wider mode
           }
-          return planOnly(planned.plan, flags.detailedExitcode ?? false);
+          const changes = flags.detailedExitcode && r.exit === EXIT.ok && planHasChanges(r.plan);
+          return { ...r, exit: changes ? EXIT.changes : r.exit };
         });
       });
     });
@@ -155,26 +134,17 @@ export function registerSync(program: Command) {
       process.exitCode = await withEngine(flags, async (engine) => {
         const saved = readPlanFile(file);
         return recordedRun(engine, 'apply', saved.asOf, async (runId) => {
-          const planned = await planFrom(
-            engine,
-            { ...flags, target: saved.targets.map((t) => t.name) },
-            saved.asOf,
-          );
-          try {
-            assertSameSource(saved, planned.plan);
-            assertUnedited(saved, planned.plan, engine);
-            const stale = staleTargets(saved, planned.plan);
-            if (stale.length > 0) {
-              throw new OrgsyncError(
-                'ORGSYNC_PLAN_STALE',
-                `plan ${saved.id} is stale for ${stale.join(', ')}: the target changed since the plan was made`,
-              );
-            }
-          } catch (e) {
-            await closeWork(planned.work);
-            throw e;
-          }
-          return finishApply(engine, planned, runId);
+          const r = await syncRun(engine, {
+            ...request(
+              engine,
+              { ...flags, mode: 'full', target: saved.targets.map((t) => t.name) },
+              runId,
+              saved.asOf,
+            ),
+            basis: saved,
+          });
+          printOutcomes(r.outcomes, r.busy);
+          return r;
         });
       });
     });
@@ -186,55 +156,20 @@ export function registerSync(program: Command) {
       process.exitCode = await withEngine(flags, (engine) => {
         const asOf = resolveAsOf(flags.asOf);
         return recordedRun(engine, flags.dryRun ? 'plan' : 'run', asOf, async (runId) => {
-          const planned = await planFrom(engine, flags, asOf);
-          printPlan(planned.plan, flags);
-          if (flags.dryRun) {
-            await closeWork(planned.work);
-            return planOnly(planned.plan, false);
-          }
-          return finishApply(engine, planned, runId);
+          const base = request(engine, flags, runId, asOf);
+          const r = await syncRun(engine, {
+            ...base,
+            dryRun: flags.dryRun ?? false,
+            onPlan: (plan) => {
+              printPlan(plan, flags);
+              base.onPlan?.(plan);
+            },
+          });
+          if (!flags.dryRun) printOutcomes(r.outcomes, r.busy);
+          return r;
         });
       });
     });
-}
-
-/** The outcome of a command that only plans: 1 when a target could not be planned. */
-function planOnly(
-  plan: Plan,
-  detailedExitcode: boolean,
-): { status: RunStatus; summary: Record<string, unknown>; exit: number } {
-  const errors = plan.targets.some((t) => t.error);
-  const changes = plan.targets.some((t) => totalChanges(t.summary) > 0);
-  const exit = errors ? EXIT.error : detailedExitcode && changes ? EXIT.changes : EXIT.ok;
-  return { status: errors ? 'failed' : 'succeeded', summary: summaryOf(plan), exit };
-}
-
-/**
- * Applies, reports, and moves the shrink baseline to this export unless a target was
- * blocked: a blocked target is a person's question about this export, not an answer.
- */
-async function finishApply(engine: Engine, planned: PlanOutcome & { snap: LoadedSnapshot }, runId: string) {
-  const outcomes = await applyOutcome(engine, planned, runId);
-  printOutcomes(outcomes);
-  if (!outcomes.some((o) => o.status === 'blocked')) await acceptSnapshot(engine, planned.snap);
-  const { exit, status } = applyExit(outcomes);
-  return { status, summary: summaryOf(planned.plan, outcomes), exit };
-}
-
-/** The changes listed in the file must be the ones its fingerprint was made of. */
-function assertUnedited(saved: Plan, fresh: Plan, engine: Engine) {
-  for (const s of saved.targets) {
-    const f = fresh.targets.find((t) => t.name === s.name);
-    if (!f || f.changesFingerprint !== s.changesFingerprint) continue; // stale: reported as such
-    if (
-      changesFingerprint(s.changes, engine.fingerprint) !== changesFingerprint(f.changes, engine.fingerprint)
-    ) {
-      throw new OrgsyncError(
-        'ORGSYNC_PLAN_INVALID',
-        `plan ${saved.id}: the changes listed for ${s.name} were edited after the plan was made`,
-      );
-    }
-  }
 }
 
 function readPlanFile(file: string): Plan {
@@ -251,20 +186,4 @@ function readPlanFile(file: string): Plan {
       `plan file ${file} is not an orgsync plan of format version ${PLAN_FORMAT_VERSION}`,
     );
   return parsed.data as Plan;
-}
-
-function assertSameSource(saved: Plan, fresh: Plan) {
-  if (saved.source.fingerprint !== fresh.source.fingerprint) {
-    throw new OrgsyncError(
-      'ORGSYNC_PLAN_STALE',
-      `plan ${saved.id} is stale: the HR data as of ${saved.asOf} changed since the plan was made`,
-    );
-  }
-}
-
-function staleTargets(saved: Plan, fresh: Plan): string[] {
-  return saved.targets.flatMap((s) => {
-    const f = fresh.targets.find((t) => t.name === s.name);
-    return !f || f.changesFingerprint !== s.changesFingerprint ? [s.name] : [];
-  });
 }
