@@ -88,6 +88,12 @@ export async function syncRun(engine: Engine, req: SyncRequest): Promise<SyncRes
       await closeWork(planned.work);
       return { ...planOnly(planned.plan), outcomes: null, busy, plan: planned.plan };
     }
+    if (signal.aborted) {
+      // Stopped while planning: nothing was written; the next run plans again.
+      await closeWork(planned.work);
+      const summary = summaryOf(planned.plan, undefined, busy);
+      return { plan: planned.plan, outcomes: null, busy, status: 'interrupted', exit: EXIT.partial, summary };
+    }
     return await applyPlanned(engine, planned, snap, busy, req, signal);
   } finally {
     await locks?.release();
