@@ -5,4 +5,9 @@
  */
 import { ledgerTarget } from './ledger-target.js';
 
-export const ledger = ledgerTarget({ delayMs: Number(process.env['LEDGER_DELAY_MS'] ?? 0) }).connector;
+export const ledger = ledgerTarget({
+  // Read at each change, so an in-process test can slow the target down for one case.
+  get delayMs() {
+    return Number(process.env['LEDGER_DELAY_MS'] ?? 0);
+  },
+}).connector;
