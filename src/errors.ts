@@ -104,6 +104,11 @@ export const ERRORS = {
     http: 403,
     hint: "This needs the operator role; the token's role does not allow it.",
   },
+  ORGSYNC_API_NOT_FOUND: {
+    exit: EXIT.usage,
+    http: 404,
+    hint: 'No such route; docs/operations.md lists the API.',
+  },
   ORGSYNC_API_INVALID: { exit: EXIT.usage, http: 400, hint: 'Fix the request as the message says.' },
   ORGSYNC_INTERNAL: { exit: EXIT.error, hint: 'This is a bug in orgsync; please report it with the log.' },
 } as const satisfies Record<string, Def>;

@@ -7,6 +7,7 @@ import { EXIT } from '../errors.js';
 import { registerFkSimulator } from './commands/fk-simulator.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerServe } from './commands/serve.js';
 import { registerSync } from './commands/sync.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerSync(program);
+  registerServe(program);
   registerInspect(program);
   registerGenerate(program);
   registerFkSimulator(program);
@@ -24,7 +26,7 @@ export function buildProgram(): Command {
     `
 Exit codes: 0 ok / no changes, 1 error, 2 changes (plan --detailed-exitcode), 3 a target blocked by its
 safety thresholds, 4 HR export refused, 5 some changes failed or a target was unreachable, 6 stale plan,
-64 usage or configuration.`,
+7 a target busy (locked by another run), 8 a blackout window open, 64 usage or configuration.`,
   );
   return program;
 }

@@ -139,6 +139,8 @@ interface AuditRow {
   status: string;
   attributes: string[];
   message: string | null;
+  error_kind: string | null;
+  attempts: number | null;
   at: Date;
 }
 interface PendingRow {
@@ -438,6 +440,8 @@ class PostgresStore implements StateStore {
       status: r.status as AuditRecord['status'],
       attributes: r.attributes,
       message: r.message,
+      errorKind: r.error_kind,
+      attempts: r.attempts,
       at: iso(r.at),
     }));
   }

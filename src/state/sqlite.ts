@@ -75,6 +75,8 @@ interface AuditRow {
   status: string;
   attributes: string;
   message: string | null;
+  error_kind: string | null;
+  attempts: number | null;
   at: string;
 }
 interface PendingRow {
@@ -436,6 +438,8 @@ class SqliteStore implements StateStore {
       status: r.status as AuditRecord['status'],
       attributes: JSON.parse(r.attributes) as string[],
       message: r.message,
+      errorKind: r.error_kind,
+      attempts: r.attempts,
       at: r.at,
     }));
   }

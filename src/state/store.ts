@@ -62,6 +62,10 @@ export interface AuditRecord {
   /** Names of the attributes the change set (never their values). */
   attributes: string[];
   message: string | null;
+  /** The connector's error kind of a failed change (transient, invalid-value, ...). */
+  errorKind: string | null;
+  /** Calls made for the change, retries included, when the executor counted them. */
+  attempts: number | null;
   at: string;
 }
 

@@ -61,7 +61,7 @@ describe('worker', () => {
   ) {
     const ledger = join(ws.dir, `${name}.jsonl`);
     const config = ws.writeConfig(
-      [ledgerTargetConfig(name, ledger, true, (worker['target'] as object) ?? {})],
+      [ledgerTargetConfig(name, ledger, true, (worker['target'] as Record<string, unknown>) ?? {})],
       {
         state: { kind: 'sqlite', path: join(ws.dir, `${name}.db`) },
         worker: { timeZone: 'UTC', ...worker, target: undefined },
