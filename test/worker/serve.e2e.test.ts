@@ -36,6 +36,55 @@ describe('orgsync serve', () => {
     for (const c of children) c.kill('SIGKILL');
   });
 
+  it('a killed worker leaves its lock behind, and the next run takes it over at once', async () => {
+    const ws = await makeWorkspace({ persons: 200, asOf: '2026-11-22' });
+    const ledger = join(ws.dir, 'ledger.jsonl');
+    const config = ws.writeConfig([ledgerTargetConfig('ledger', ledger, true, { concurrency: 1 })], {
+      worker: {
+        api: { port: 0, tokens: [{ name: 'ops', role: 'operator', token: { env: 'OP_TOKEN' } }] },
+        lock: { ttlSeconds: 3600 }, // an hour: only the dead-process check can free it in time
+      },
+    });
+    const server = startCli(['serve', '--config', config], env);
+    children.push(server.child);
+    let stderr = '';
+    server.child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const url = await waitFor('the admin page', () => /admin page at (http:\/\/[\d.:]+)\//.exec(stderr)?.[1]);
+    const post = (path: string) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${OP}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+    const { planId } = (await (await post('/api/plans')).json()) as { planId: string };
+    const { runId } = (await (await post(`/api/plans/${planId}/apply`)).json()) as { runId: string };
+    await waitFor('the apply to start', () => (readLedger(ledger).length > 5 ? true : undefined));
+    server.child.kill('SIGKILL');
+    await server.done;
+
+    const fast = { ...env, LEDGER_DELAY_MS: '0' };
+    const rest = await runCli(['run', '--config', config, '--as-of', '2026-11-22'], fast);
+    expect(rest.code, rest.stderr).toBe(0);
+    const store = await openStateStore({ kind: 'sqlite', path: join(ws.dir, 'state.db') });
+    try {
+      const dead = await store.getRun(runId);
+      expect(dead?.status).toBe('interrupted');
+      expect(String(dead?.summary['interrupted'])).toMatch(/lock taken over by run/);
+      expect(await store.listLocks()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    const creates = readLedger(ledger).filter((l) => l.action === 'create');
+    expect(new Set(creates.map((l) => `${l.type}:${l.key}`)).size).toBe(creates.length);
+    const again = await runCli(
+      ['plan', '--config', config, '--as-of', '2026-11-22', '--detailed-exitcode'],
+      fast,
+    );
+    expect(again.code, again.stdout).toBe(0);
+  });
+
   it('serves the API, refuses overlap and loses nothing on SIGTERM mid-apply', async () => {
     const ws = await makeWorkspace({ persons: 300, asOf: '2026-11-22' });
     const readable = join(ws.dir, 'readable.jsonl');
