@@ -103,7 +103,13 @@ export async function recordedRun(
     await engine.store.finishRun(id, r.status, r.summary);
     return r.exit;
   } catch (e) {
-    const status: RunStatus = isOrgsyncError(e) && e.exitCode === EXIT.refusedInput ? 'refused' : 'failed';
+    const status: RunStatus = !isOrgsyncError(e)
+      ? 'failed'
+      : e.code === 'ORGSYNC_TARGET_BUSY'
+        ? 'busy'
+        : e.exitCode === EXIT.refusedInput
+          ? 'refused'
+          : 'failed';
     await engine.store.finishRun(id, status, { error: isOrgsyncError(e) ? e.code : 'ORGSYNC_INTERNAL' });
     throw e;
   }

@@ -208,6 +208,7 @@ export async function makePlan(
     id: randomUUID(),
     createdAt: new Date().toISOString(),
     asOf: snap.snapshot.asOf,
+    mode: opts.mode ?? 'full',
     source: {
       connector: engine.loaded.source.connector.name,
       origin: snap.meta.origin,

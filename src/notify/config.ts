@@ -3,7 +3,7 @@
  * Secrets (the webhook's signing key, the SMTP password) are references, never values.
  */
 import { z } from 'zod';
-import { secret } from '../sdk/secret.js';
+import { lazySecret } from '../sdk/secret.js';
 
 /** The events a channel can be told about. */
 export const NotifyEventKind = z.enum(['run-failed', 'target-blocked', 'run-partial', 'run-recovered']);
@@ -15,7 +15,7 @@ export const WebhookConfig = z
   .object({
     url: z.url({ protocol: /^https?$/ }),
     /** When set, each body is signed: header `x-orgsync-signature: sha256=<hex HMAC of the body>`. */
-    secret: secret().optional(),
+    secret: lazySecret().optional(),
     on: On,
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
     /** Attempts in all, with backoff between them, before the notification is given up (and logged). */
@@ -33,7 +33,7 @@ export const EmailConfig = z
     /** Refuse to send without STARTTLS (recommended off loopback). */
     requireTls: z.boolean().default(false),
     user: z.string().optional(),
-    password: secret().optional(),
+    password: lazySecret().optional(),
     from: z.string().min(3),
     to: z.array(z.string().min(3)).min(1),
     on: On,

@@ -78,6 +78,12 @@ export const PlanSchema = z.object({
   id: z.string(),
   createdAt: z.string(),
   asOf: z.string(),
+  mode: z
+    .enum(['full', 'delta'])
+    .optional()
+    .describe(
+      'How current state was found: read from targets (full) or from the store (delta). Absent: full.',
+    ),
   source: z.object({
     connector: z.string(),
     origin: z.string(),

@@ -7,13 +7,15 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 export class Secret {
-  readonly #value: string;
+  #value: string | (() => string);
   readonly source: string;
-  constructor(value: string, source: string) {
+  /** `value` may be a function: the secret is then read on first reveal (lazySecret). */
+  constructor(value: string | (() => string), source: string) {
     this.#value = value;
     this.source = source;
   }
   reveal(): string {
+    if (typeof this.#value === 'function') this.#value = this.#value();
     return this.#value;
   }
   toString(): string {
@@ -57,6 +59,33 @@ export function secret() {
       return z.NEVER;
     }
   });
+  schema.register(secretRegistry, { secret: true });
+  return schema;
+}
+
+/** Reads a secret reference now; throws a message naming the variable or file, never a value. */
+function readRef(ref: SecretRef): string {
+  if ('env' in ref) {
+    const v = process.env[ref.env];
+    if (v === undefined || v === '') throw new Error(`environment variable ${ref.env} is not set`);
+    return v;
+  }
+  try {
+    return readFileSync(ref.file, 'utf8').trim();
+  } catch {
+    throw new Error(`secret file ${ref.file} cannot be read`);
+  }
+}
+
+/**
+ * A secret read when first revealed, not at load: for settings only one command uses (the
+ * worker's API tokens and notification secrets), so that `orgsync run` from cron does not
+ * need them. The command that uses them checks them at its start (assertWorkerSecrets).
+ */
+export function lazySecret() {
+  const schema = SecretRef.transform(
+    (ref): Secret => new Secret(() => readRef(ref), 'env' in ref ? `env:${ref.env}` : `file:${ref.file}`),
+  );
   schema.register(secretRegistry, { secret: true });
   return schema;
 }

@@ -3,9 +3,20 @@
  * blackout windows), how it guards targets (locks), how it stops, its admin API and who it
  * tells when something needs a person. `orgsync run` ignores all of it but the lock.
  */
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { NotifyConfig } from '../notify/config.js';
-import { secret } from '../sdk/secret.js';
+import { lazySecret, type Secret } from '../sdk/secret.js';
+
+/** Whether croner reads the text as a five-field expression (checked at load, for `run` too). */
+function isCron(text: string): boolean {
+  try {
+    new Cron(text, { paused: true, mode: '5-part' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const Name = z
   .string()
@@ -30,7 +41,10 @@ export const ScheduleConfig = z
   .object({
     name: Name,
     /** Five-field cron (minute hour day month weekday), read in `timeZone`. */
-    cron: z.string().min(1),
+    cron: z
+      .string()
+      .min(1)
+      .refine(isCron, 'is not a five-field cron expression (minute hour day month weekday)'),
     /** Default: the worker's time zone. */
     timeZone: TimeZone.optional(),
     /**
@@ -68,7 +82,7 @@ export const ApiConfig = z
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8480),
     /** Bearer tokens, each a secret reference ({ env } or { file }). */
-    tokens: z.array(z.object({ name: Name, role: Role, token: secret() }).strict()).default([]),
+    tokens: z.array(z.object({ name: Name, role: Role, token: lazySecret() }).strict()).default([]),
     /** Serve /metrics without a token (it holds counts and target names, no personal data). */
     publicMetrics: z.boolean().default(true),
   })
@@ -109,22 +123,42 @@ export const WorkerConfig = z
         });
       seen.add(s.name);
     });
-    const tokens = new Set<string>();
-    w.api.tokens.forEach((t, i) => {
-      const value = t.token.reveal();
-      if (value.length < 16)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['api', 'tokens', i, 'token'],
-          message: `token ${t.name} is shorter than 16 characters; use a long random value`,
-        });
-      if (tokens.has(value))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['api', 'tokens', i, 'token'],
-          message: `token ${t.name} is the same as another token; each role needs its own`,
-        });
-      tokens.add(value);
-    });
   });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
+
+/**
+ * Reads every secret of the worker block and checks the tokens: what `orgsync serve` does
+ * before it starts. Returns the problems by path (never a value); empty when all is well.
+ */
+export function workerSecretProblems(w: WorkerConfig): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const read = (path: string, s: Secret | undefined): string | undefined => {
+    if (!s) return undefined;
+    try {
+      return s.reveal();
+    } catch (e) {
+      problems.push({ path, message: e instanceof Error ? e.message : String(e) });
+      return undefined;
+    }
+  };
+  const seen = new Set<string>();
+  w.api.tokens.forEach((t, i) => {
+    const path = `api.tokens.${i}.token`;
+    const value = read(path, t.token);
+    if (value === undefined) return;
+    if (value.length < 16)
+      problems.push({
+        path,
+        message: `token ${t.name} is shorter than 16 characters; use a long random value`,
+      });
+    if (seen.has(value))
+      problems.push({
+        path,
+        message: `token ${t.name} is the same as another token; each role needs its own`,
+      });
+    seen.add(value);
+  });
+  read('notify.webhook.secret', w.notify.webhook?.secret);
+  read('notify.email.password', w.notify.email?.password);
+  return problems;
+}

@@ -63,7 +63,9 @@ export async function lockTargets(
   runId: string,
   o: LockOptions,
 ): Promise<HeldLocks> {
-  const holder = o.holder ?? PROCESS_HOLDER;
+  // One holder per run, not per process: two runs of one worker (a schedule and an API
+  // apply) must not both count as the holder. The pid check uses the separate pid field.
+  const holder = `${o.holder ?? PROCESS_HOLDER}/${runId}`;
   const host = o.host ?? hostname();
   const pid = o.pid ?? process.pid;
   const at = () => ({
@@ -72,25 +74,32 @@ export async function lockTargets(
   });
   const held: string[] = [];
   const busy: BusyTarget[] = [];
-  for (const target of targets) {
-    const claim = { name: targetLockName(target), runId, holder, host, pid };
-    let r = await o.store.acquireLock(claim, at());
-    if (!r.acquired && r.held.host === host && !pidAlive(r.held.pid)) {
-      r = await o.store.acquireLock(claim, at(), r.held.holder);
+  const releaseAll = () => Promise.all(held.map((t) => o.store.releaseLock(targetLockName(t), holder)));
+  try {
+    for (const target of targets) {
+      const claim = { name: targetLockName(target), runId, holder, host, pid };
+      let r = await o.store.acquireLock(claim, at());
+      if (!r.acquired && r.held.host === host && !pidAlive(r.held.pid)) {
+        r = await o.store.acquireLock(claim, at(), r.held.holder);
+      }
+      if (r.acquired) {
+        held.push(target);
+        if (r.previous) await closeDeadRun(o, r.previous, runId);
+      } else {
+        busy.push({ target, runId: r.held.runId, holder: r.held.holder, since: r.held.acquiredAt });
+      }
     }
-    if (r.acquired) {
-      held.push(target);
-      if (r.previous) await closeDeadRun(o, r.previous, runId);
-    } else {
-      busy.push({ target, runId: r.held.runId, holder: r.held.holder, since: r.held.acquiredAt });
-    }
+  } catch (e) {
+    await releaseAll().catch(() => {}); // none left behind to wait out their lease
+    throw e;
   }
 
   // Renew at a third of the lease, so two missed renewals still leave it held.
   let stopped = false;
   let cancel = () => {};
+  const renewing = new Set(held);
   const renew = async () => {
-    for (const target of held) {
+    for (const target of renewing) {
       const ok = await o.store
         .renewLock(targetLockName(target), holder, at().expiresAt)
         .catch((e: unknown) => {
@@ -98,6 +107,7 @@ export async function lockTargets(
           return true; // a store hiccup is not a lost lease; the next renewal tries again
         });
       if (!ok && !stopped) {
+        renewing.delete(target); // lost once, reported once
         o.logger.error({ target, runId }, 'the target lock was taken over by another run: stopping writes');
         o.onLost?.(target);
       }
@@ -112,7 +122,7 @@ export async function lockTargets(
     async release() {
       stopped = true;
       cancel();
-      await Promise.all(held.map((t) => o.store.releaseLock(targetLockName(t), holder)));
+      await releaseAll();
     },
   };
 }

@@ -34,15 +34,26 @@ export function parseSchedule(config: ScheduleConfig, defaultZone: string, index
 
 const DAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
+/** One formatter per zone: building one costs far more than using it, and windows are checked per minute. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
 /** Weekday and minute of the day of an instant, in a zone. */
 function wallClock(at: number, timeZone: string): { day: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(at));
+  const parts = formatter(timeZone).formatToParts(new Date(at));
   const get = (type: string) => parts.find((p) => p.type === type)!.value;
   return {
     day: DAYS.indexOf(get('weekday').toLowerCase().slice(0, 3) as Weekday),

@@ -427,7 +427,7 @@ export class Worker implements WorkerControl {
     const { runId } = await this.#launch({
       command: 'apply',
       trigger: `api:${by.name}`,
-      mode: 'full',
+      mode: kept.plan.mode ?? 'full', // re-planned as it was planned, or every update looks stale
       only: names,
       dryRun: false,
       basis,
@@ -449,7 +449,7 @@ export class Worker implements WorkerControl {
     const { runId } = await this.#launch({
       command: 'approve',
       trigger: `api:${by.name}`,
-      mode: 'full',
+      mode: kept.plan.mode ?? 'full',
       only: [target],
       dryRun: false,
       basis: { ...kept.plan, targets: [t] },

@@ -147,7 +147,7 @@ describe('worker', () => {
     const runs = await a.engine.store.listRuns(10);
     expect(runs.map((r) => r.status).sort()).toEqual(['busy', 'succeeded']);
     const busy = runs.find((r) => r.status === 'busy')!;
-    expect(String(busy.summary['message'])).toMatch(/target shared is locked by run .* \(worker-[ab]\)/);
+    expect(String(busy.summary['message'])).toMatch(/target shared is locked by run .* \(worker-[ab]\//);
     const creates = readLedger(a.ledger).filter((l) => l.action === 'create');
     expect(new Set(creates.map((l) => `${l.type}:${l.key}`)).size).toBe(creates.length);
     expect(await a.engine.store.listLocks()).toEqual([]);

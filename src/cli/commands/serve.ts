@@ -8,9 +8,10 @@
 import type { Command } from 'commander';
 import { startApi } from '../../api/server.js';
 import { openEngine } from '../../engine/context.js';
-import { EXIT } from '../../errors.js';
+import { EXIT, OrgsyncError } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { createNotifier } from '../../notify/notifier.js';
+import { workerSecretProblems } from '../../worker/config.js';
 import { Worker } from '../../worker/worker.js';
 import { type CommonOptions, reportError, withConfig } from '../common.js';
 
@@ -28,6 +29,13 @@ async function serve(flags: CommonOptions): Promise<number> {
   try {
     engine = await openEngine(flags.config, { logger });
     const config = engine.loaded.config.worker;
+    // The worker's own secrets are read now (other commands never need them).
+    const problems = workerSecretProblems(config);
+    if (problems.length > 0)
+      throw new OrgsyncError(
+        'ORGSYNC_CONFIG_INVALID',
+        `configuration ${flags.config} is invalid:\n${problems.map((p) => `  worker.${p.path}: ${p.message}`).join('\n')}`,
+      );
     const notifier = createNotifier(config.notify, logger);
     const apiUrl = `http://${config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host}:${config.api.port}`;
     const worker = new Worker(engine, { notifier, publicUrl: apiUrl });

@@ -137,7 +137,7 @@ export function registerSync(program: Command) {
           const r = await syncRun(engine, {
             ...request(
               engine,
-              { ...flags, mode: 'full', target: saved.targets.map((t) => t.name) },
+              { ...flags, mode: saved.mode ?? 'full', target: saved.targets.map((t) => t.name) },
               runId,
               saved.asOf,
             ),
