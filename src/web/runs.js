@@ -22,7 +22,8 @@ export function renderRuns(el, runs, selected) {
         },
       },
       h('td', {}, h('a', { href: runHref(r.id) }, time(r.startedAt))),
-      h('td', {}, r.command),
+      // The worker keeps who started a run (schedule:nightly, api:ops) in the summary.
+      h('td', {}, r.summary?.trigger ? `${r.command} (${r.summary.trigger})` : r.command),
       h('td', {}, statusBadge(r.status)),
       h('td', {}, r.asOf ?? '—'),
       h(
@@ -164,6 +165,7 @@ export async function showRun(el, id) {
         { class: 'meta' },
         h('dt', {}, 'Command'),
         h('dd', {}, run.command),
+        summary.trigger ? [h('dt', {}, 'Started by'), h('dd', {}, String(summary.trigger))] : null,
         h('dt', {}, 'Started'),
         h('dd', {}, time(run.startedAt)),
         h('dt', {}, 'Finished'),
@@ -183,7 +185,15 @@ export async function showRun(el, id) {
           : null,
       ),
       typeof summary.error === 'string'
-        ? h('p', { class: 'error', testid: 'run-error' }, `The run failed: ${summary.error}`)
+        ? h(
+            'p',
+            { class: 'error', testid: 'run-error' },
+            `${run.status === 'busy' ? 'The run found its targets busy' : 'The run failed'}: ${summary.error}`,
+            typeof summary.message === 'string' ? ` — ${summary.message}` : '',
+          )
+        : null,
+      typeof summary.interrupted === 'string'
+        ? h('p', { class: 'error', testid: 'run-interrupted' }, `Interrupted: ${summary.interrupted}`)
         : null,
       summaryTable(summary),
       h(

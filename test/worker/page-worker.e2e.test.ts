@@ -145,7 +145,7 @@ describe('the admin page on the real worker', () => {
     expect(
       await page.getByTestId('run-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id'))),
     ).toEqual(runs.map((r) => r.id));
-    expect(await runRow(runs[0]!.id).locator('td').nth(1).textContent()).toBe('plan');
+    expect(await runRow(runs[0]!.id).locator('td').nth(1).textContent()).toBe('plan (api:setup)');
     expect(await runRow(runs[0]!.id).getByTestId('run-status').textContent()).toBe('succeeded');
 
     // The kept plan, blocked, without the operator's buttons.
@@ -230,7 +230,7 @@ describe('the admin page on the real worker', () => {
     await expect
       .poll(() => runRow(runId).getByTestId('run-status').textContent(), { timeout: 10_000 })
       .toBe('succeeded');
-    expect(await runRow(runId).locator('td').nth(1).textContent()).toBe('approve');
+    expect(await runRow(runId).locator('td').nth(1).textContent()).toBe('approve (api:ops)');
 
     // And on the real side: every planned change in the ledger, the run recorded.
     expect(readLedger(ledgerFile)).toHaveLength(t.changes.length);
