@@ -139,21 +139,17 @@ export function progress(label: string, total: number) {
  * A step of a long run on stderr, only on a terminal: "reading and validating the HR
  * export ... done in 4.1 s (…)". Reading 100,000 persons takes seconds; silence looks hung.
  */
-export async function phase<T>(label: string, fn: () => Promise<T>, detail?: (r: T) => string): Promise<T> {
+export function step(label: string): { done(detail?: string): void } {
   const tty = process.stderr.isTTY === true;
   if (tty) process.stderr.write(`${label} ...`);
   const started = Date.now();
-  try {
-    const r = await fn();
-    if (tty) {
-      const extra = detail ? ` (${detail(r)})` : '';
+  return {
+    done(detail) {
+      if (!tty) return;
+      const extra = detail ? ` (${detail})` : '';
       process.stderr.write(` done in ${((Date.now() - started) / 1000).toFixed(1)} s${extra}\n`);
-    }
-    return r;
-  } catch (e) {
-    if (tty) process.stderr.write(' failed\n');
-    throw e;
-  }
+    },
+  };
 }
 
 /** SIGINT/SIGTERM stop new work; changes in flight finish and are recorded. */

@@ -7,10 +7,7 @@ import { z } from 'zod';
 import { secret } from '../sdk/secret.js';
 import { DEFAULT_SQLITE_PATH, StateConfig } from '../state/open.js';
 import { WorkerConfig } from '../worker/config.js';
-
-const Name = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lower-case letters, digits, - and _ (max 63)');
+import { Name } from './name.js';
 
 export const RemovalPolicy = z.enum(['disable', 'delete', 'ignore']);
 export type RemovalPolicy = z.infer<typeof RemovalPolicy>;

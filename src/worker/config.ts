@@ -5,6 +5,7 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { Name } from '../config/name.js';
 import { NotifyConfig } from '../notify/config.js';
 import { lazySecret, type Secret } from '../sdk/secret.js';
 
@@ -17,10 +18,6 @@ function isCron(text: string): boolean {
     return false;
   }
 }
-
-const Name = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'use lower-case letters, digits, - and _ (max 63)');
 
 /** An IANA time zone the runtime knows (Europe/Copenhagen), checked at load. */
 export const TimeZone = z.string().refine((tz) => {

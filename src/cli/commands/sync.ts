@@ -21,6 +21,7 @@ import {
   progress,
   recordedRun,
   resolveAsOf,
+  step,
   stopSignal,
   UsageError,
   withAsOf,
@@ -62,6 +63,7 @@ function request(engine: Engine, flags: PlanFlags, runId: string, asOf: string):
   if (flags.mode !== 'full' && flags.mode !== 'delta')
     throw new UsageError(`--mode ${flags.mode} is not full or delta`);
   let bar: ReturnType<typeof progress> | undefined;
+  const reading = step('reading and validating the HR export');
   return {
     runId,
     asOf,
@@ -71,6 +73,10 @@ function request(engine: Engine, flags: PlanFlags, runId: string, asOf: string):
     mode: flags.mode,
     signal: stopSignal(),
     locks: { clock: systemClock, ttlMs: engine.loaded.config.worker.lock.ttlSeconds * 1000 },
+    onSnapshot: (snap) =>
+      reading.done(
+        `${snap.counts.units} units, ${snap.counts.persons} persons, ${snap.counts.positions} positions`,
+      ),
     onPlan: (plan) => {
       const total = plan.targets.reduce((n, t) => n + (t.blocked || t.error ? 0 : t.changes.length), 0);
       bar = progress('applying', total);
