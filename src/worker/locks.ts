@@ -19,6 +19,7 @@ import type { Clock } from './clock.js';
 export const PROCESS_HOLDER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 export const targetLockName = (target: string) => `target:${target}`;
+export const lockTarget = (lockName: string) => lockName.replace(/^target:/, '');
 
 /** Whether a pid on this host is alive (EPERM: alive, owned by another user). */
 export function pidAlive(pid: number): boolean {

@@ -22,7 +22,7 @@ import type { RunStatus } from '../state/store.js';
 import { type Clock, systemClock } from './clock.js';
 import type { WorkerConfig } from './config.js';
 import type { Caller, PlanListItem, RunDetail, WorkerControl, WorkerStatus } from './control.js';
-import { targetLockName } from './locks.js';
+import { lockTarget, targetLockName } from './locks.js';
 import { WorkerMetrics } from './metrics.js';
 import { type Blackouts, blackouts, parseSchedule, type Schedule } from './schedule.js';
 
@@ -217,7 +217,7 @@ export class Worker implements WorkerControl {
       // Every log line of the run, the source's and the connectors' too, carries its ids.
       result = await syncRun({ ...this.#engine, logger: log }, request);
       status = result.status;
-      summary = { ...result.summary, trigger: job.trigger, mode: job.mode, by: job.trigger };
+      summary = { ...result.summary, trigger: job.trigger, mode: job.mode };
     } catch (e) {
       const refused = isOrgsyncError(e) && e.exitCode === EXIT.refusedInput;
       status =
@@ -325,9 +325,7 @@ export class Worker implements WorkerControl {
     if (held.length > 0)
       throw new OrgsyncError(
         'ORGSYNC_TARGET_BUSY',
-        held
-          .map((l) => `${l.name.slice('target:'.length)} is locked by run ${l.runId} since ${l.acquiredAt}`)
-          .join('; '),
+        held.map((l) => `${lockTarget(l.name)} is locked by run ${l.runId} since ${l.acquiredAt}`).join('; '),
       );
   }
 
@@ -353,7 +351,7 @@ export class Worker implements WorkerControl {
       },
       running: [...this.#running.keys()],
       locks: (await this.#engine.store.listLocks()).map((l) => ({
-        target: l.name.replace(/^target:/, ''),
+        target: lockTarget(l.name),
         runId: l.runId,
         holder: l.holder,
         acquiredAt: l.acquiredAt,

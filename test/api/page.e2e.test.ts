@@ -4,13 +4,14 @@
  * change with sensitive values masked, the filter, and the operator's buttons (approve a
  * blocked target, dry run), checked by what the fake worker was asked.
  */
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApi } from '../../src/api/server.js';
 import { OrgsyncError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { Secret } from '../../src/sdk/secret.js';
 import type { ApiConfig } from '../../src/worker/config.js';
+import { freshPage, launchChromium, login as signIn } from '../support/browser.js';
 import { BLOCK_REASONS, FakeControl } from '../support/fake-control.js';
 
 const READ_TOKEN = 'read-token-7f3a9c1e5b2d8f40';
@@ -39,19 +40,7 @@ beforeAll(async () => {
     logger: silentLogger(),
     metrics: async () => ({ contentType: 'text/plain', body: '' }),
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -60,24 +49,12 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  // A fresh context per test: its own sessionStorage, so each test logs in anew.
   await context?.close();
-  context = await browser.newContext();
-  page = await context.newPage();
-  page.setDefaultTimeout(5000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    // The browser reports each refused request (401, 409) itself; those are expected here.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-  });
+  ({ context, page } = await freshPage(browser, pageErrors));
   control.calls.length = 0;
 });
 
-async function login(token: string) {
-  await page.goto(server.url);
-  await page.getByTestId('token-input').fill(token);
-  await page.getByTestId('login-button').click();
-}
+const login = (token: string) => signIn(page, server.url, token);
 
 async function openPlan(id: string) {
   await page.getByTestId('tab-plans').click();

@@ -8,15 +8,17 @@
  * the page.
  */
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApi } from '../../src/api/server.js';
 import { type Engine, openEngine } from '../../src/engine/context.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { Worker } from '../../src/worker/worker.js';
+import { freshPage, launchChromium, login as signIn } from '../support/browser.js';
 import { readLedger } from '../support/ledger-target.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { idle as waitIdle } from '../support/worker.js';
 import { ledgerTargetConfig, makeWorkspace } from '../support/workspace.js';
 
 const AS_OF = '2026-11-22';
@@ -73,19 +75,7 @@ beforeAll(async () => {
     logger: silentLogger(),
     metrics: () => worker.metrics.render(),
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -99,31 +89,16 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  // A fresh context per test: its own sessionStorage, so each test logs in anew.
   await context?.close();
-  context = await browser.newContext();
-  page = await context.newPage();
-  page.setDefaultTimeout(5000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => {
-    // The browser reports each refused request (401) itself; those are expected here.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-  });
+  ({ context, page } = await freshPage(browser, pageErrors));
 });
 
-async function login(token: string) {
-  await page.goto(api.url);
-  await page.getByTestId('token-input').fill(token);
-  await page.getByTestId('login-button').click();
-}
+const login = (token: string) => signIn(page, api.url, token);
 
 const target = (name: string) => page.locator(`[data-testid="plan-target"][data-target="${name}"]`);
 const runRow = (id: string) => page.locator(`[data-testid="run-row"][data-run-id="${id}"]`);
 
-/** Waits (in real time) until the worker has no run in progress. */
-async function idle() {
-  await expect.poll(async () => (await worker.status()).running.length, { timeout: 10_000 }).toBe(0);
-}
+const idle = () => waitIdle(worker, 10_000);
 
 describe('the admin page on the real worker', () => {
   it('refuses a wrong token with the API message and shows nothing of the runs', async () => {

@@ -14,6 +14,7 @@ import type { Notifier } from '../../src/notify/notifier.js';
 import { Worker } from '../../src/worker/worker.js';
 import { readLedger } from '../support/ledger-target.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
+import { idle } from '../support/worker.js';
 import { ledgerTargetConfig, makeWorkspace, type Workspace } from '../support/workspace.js';
 
 const AS_OF = '2026-11-22';
@@ -28,15 +29,6 @@ function recordingNotifier(): Notifier & { events: NotifyEvent[] } {
     },
     async close() {},
   };
-}
-
-/** Waits (in real time) until the worker has no run in progress. */
-async function idle(worker: Worker) {
-  for (let i = 0; i < 600; i++) {
-    if ((await worker.status()).running.length === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('the worker did not become idle');
 }
 
 describe('worker', () => {
