@@ -51,15 +51,14 @@ export async function loadConnectorModules(paths: readonly string[], baseDir: st
     const found = Object.values(mod).filter(isConnector);
     if (found.length === 0)
       throw new OrgsyncError('ORGSYNC_CONNECTOR_UNKNOWN', `connector module ${p} exports no connector`);
-    for (const c of found) {
-      const existing = registry.get(c.name);
-      if (existing && existing !== c) {
-        throw new OrgsyncError(
-          'ORGSYNC_CONNECTOR_UNKNOWN',
-          `connector module ${p} defines ${c.name}, a name already taken`,
-        );
-      }
-      registry.set(c.name, c);
-    }
+    for (const c of found) registerConnector(c, `connector module ${p}`);
   }
+}
+
+/** Adds one connector (a test's, or a module's); a second connector under a taken name is refused. */
+export function registerConnector(c: AnyConnector, from = 'a test'): void {
+  const existing = registry.get(c.name);
+  if (existing && existing !== c)
+    throw new OrgsyncError('ORGSYNC_CONNECTOR_UNKNOWN', `${from} defines ${c.name}, a name already taken`);
+  registry.set(c.name, c);
 }

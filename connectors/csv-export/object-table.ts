@@ -39,13 +39,9 @@ export function applyChange(table: ObjectTable, change: Change): ChangeResult {
     for (const a of change.attrs) setOwn(target.attrs, a.name, a.new);
   };
   switch (change.action) {
-    case 'create': {
-      if (row) return failed(change, 'conflict', `${change.type} ${change.key} already exists`);
-      const created = { key: change.key, parentKey: change.parentKey, active: true, attrs: {} };
-      setAttrs(created);
-      table.set(change.key, created);
-      return applied(change);
-    }
+    // A create of a key the table holds comes from a run resumed after a crash, or a plan
+    // applied twice: the row takes the created values, as a replace would (idempotency).
+    case 'create':
     case 'replace': {
       // Delete + create in one step; the row keeps its place in the file.
       const replaced = { key: change.key, parentKey: change.parentKey, active: true, attrs: {} };
