@@ -6,7 +6,8 @@
  * run finishes, nothing twice); hostile names.
  */
 
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { openEngine } from '../../src/engine/context.js';
 import { makePlan } from '../../src/engine/plan.js';
 import { loadSnapshot } from '../../src/engine/snapshot.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { describeConformance } from '../../src/testing/conformance.js';
 import { applyRecorded, syncAndReplan } from '../../test/support/engine.js';
 import { ldapClient, type SambaDc, startSambaDc } from '../../test/support/samba.js';
 import { makeWorkspace, type Workspace } from '../../test/support/workspace.js';
@@ -366,4 +368,45 @@ describe('ad target against a Samba domain controller', () => {
     expect(made.length).toBe(r.planned['ad']!.create);
     for (const e of made) expect(e.dn.endsWith(`,${ou}`)).toBe(true);
   }, 120_000);
+});
+
+describeConformance('ad', () => {
+  const base = `OU=Conformance,${dc.baseDn}`;
+  const secrets = mkdtempSync(join(tmpdir(), 'orgsync-ad-conformance-'));
+  writeFileSync(join(secrets, 'ad-password'), dc.password);
+  const config = (url: string) => ({
+    url,
+    tls: { caFile: dc.caFile, serverName: dc.servername },
+    bind: { user: dc.bindDn, password: { file: join(secrets, 'ad-password') } },
+    baseDn: dc.baseDn,
+    units: { mode: 'ou-tree', base: `OU=Org,${base}` },
+    persons: {
+      // Its own subtree: the accounts of this file's other tests are not the suite's to remove.
+      searchBase: base,
+      create: { enabled: true, upnSuffix: 'example.test' },
+      disabledOu: `OU=Disabled,${base}`,
+    },
+  });
+  return {
+    connector: adTargetConnector,
+    config: () => config(dc.url),
+    unreachableConfig: () => config('ldaps://127.0.0.1:1'),
+    invalidConfig: { url: dc.url, baseDn: dc.baseDn },
+    objects: {
+      unit: { attributes: { ou: '${unit.name | truncate(64)}', description: '${unit.name}' } },
+      person: {
+        attributes: {
+          givenName: '${person.givenName}',
+          sn: '${person.surname}',
+          title: '${position.title}',
+          mail: '${person.email | lower}',
+          manager: '${manager.key}',
+        },
+      },
+    },
+    reset: async () => {
+      for (const dn of [base, `OU=Org,${base}`, `OU=Disabled,${base}`])
+        await ldap.add(dn, { objectClass: ['top', 'organizationalUnit'] });
+    },
+  };
 });

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { AttrValue, Change, ChangeResult } from '../../src/sdk/types.js';
 import { getOrCreate } from '../../src/util/collections.js';
+import type { RwLock } from '../../src/util/rw-lock.js';
 import type { AdConfig } from './config.js';
 import type { Directory, LdapValues } from './directory.js';
 import { childDn, firstValue, normaliseDn, parentDn } from './dn.js';
@@ -34,6 +35,12 @@ export interface ApplyState {
    * before the persons): set when that account is created in this run.
    */
   waiting: Map<string, { dn: () => string | undefined; attribute: string; label: string }[]>;
+  /**
+   * Renaming or moving an OU changes the DN of everything under it. Such a change runs alone
+   * (exclusive); every other change runs shared, so none of them works on a DN that an OU
+   * rename is changing under it.
+   */
+  structure: RwLock;
 }
 
 const applied = (change: Change, targetId?: string | null): ChangeResult => ({
@@ -50,9 +57,19 @@ function toLdap(value: AttrValue): LdapValues {
 }
 
 export async function applyAdChange(s: ApplyState, change: Change): Promise<ChangeResult> {
-  if (change.type === 'unit') return applyUnit(s, change);
-  if (change.type === 'person') return applyPerson(s, change);
+  if (change.type === 'unit')
+    return renamesOu(s, change)
+      ? s.structure.exclusive(() => applyUnit(s, change))
+      : s.structure.shared(() => applyUnit(s, change));
+  if (change.type === 'person') return s.structure.shared(() => applyPerson(s, change));
   throw new ConnectorError('invalid-config', 'the ad target takes units and persons, not positions');
+}
+
+/** Whether the change may rename or move an existing OU (updateUnit), and so the DNs under it. */
+function renamesOu(s: ApplyState, change: Change): boolean {
+  if (change.action === 'delete' || change.action === 'disable') return false;
+  if (change.action === 'create') return s.placement.units.has(change.key); // resumed: placed again
+  return change.action !== 'update' || change.attrs.some((a) => a.name === 'ou');
 }
 
 // ---- values ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  */
 import { defineTarget, type TargetContext, type TargetSession } from '../../src/sdk/connector.js';
 import { ConnectorError } from '../../src/sdk/errors.js';
+import { RwLock } from '../../src/util/rw-lock.js';
 import { type ApplyState, applyAdChange } from './apply.js';
 import { AdConfig } from './config.js';
 import { Directory } from './directory.js';
@@ -46,6 +47,7 @@ function openSession(cfg: AdConfig, ctx: TargetContext): TargetSession {
       mapped: new Set(personAttributes),
       groups,
       waiting: new Map(),
+      structure: new RwLock(),
     };
     ctx.logger.info({ objects: r.objects.length }, 'read Active Directory');
     return r.objects;

@@ -58,9 +58,33 @@ export function initialOrganisation(): Organisation {
       { cpr: CARL, givenName: 'Carl', surname: 'Øster', email: 'carl@testkommune.dk', userId: 'CARL' },
     ],
     positions: [
-      { key: 'p-anne', cpr: ANNE, unitKey: '10', title: 'Afdelingschef', primary: true, manager: true, validFrom: '2020-01-01' },
-      { key: 'p-bo', cpr: BO, unitKey: '20', title: 'Lærer', primary: true, manager: false, validFrom: '2021-08-01' },
-      { key: 'p-carl', cpr: CARL, unitKey: '21', title: 'Pædagog', primary: true, manager: false, validFrom: '2022-03-01' },
+      {
+        key: 'p-anne',
+        cpr: ANNE,
+        unitKey: '10',
+        title: 'Afdelingschef',
+        primary: true,
+        manager: true,
+        validFrom: '2020-01-01',
+      },
+      {
+        key: 'p-bo',
+        cpr: BO,
+        unitKey: '20',
+        title: 'Lærer',
+        primary: true,
+        manager: false,
+        validFrom: '2021-08-01',
+      },
+      {
+        key: 'p-carl',
+        cpr: CARL,
+        unitKey: '21',
+        title: 'Pædagog',
+        primary: true,
+        manager: false,
+        validFrom: '2022-03-01',
+      },
     ],
   };
 }
