@@ -13,11 +13,14 @@ import { closeWork, makePlan } from '../../src/engine/plan.js';
 import { loadSnapshot } from '../../src/engine/snapshot.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { Snapshot } from '../../src/model/schema.js';
+import { describeConformance } from '../../src/testing/conformance.js';
 import { applyRecorded, syncAndReplan } from '../../test/support/engine.js';
 import { makeWorkspace, type Workspace } from '../../test/support/workspace.js';
 import { FkClient } from './client.js';
+import { fkOrganisationTarget } from './index.js';
 import { FkIds } from './objects.js';
 import { makeClientCertificate } from './simulator/certs.js';
+import { seedOrganisation } from './simulator/seed.js';
 import { type FkSimulator, type FkSimulatorOptions, startFkSimulator } from './simulator/server.js';
 import { latest, type RegistrationStore, type StoredObject } from './simulator/store.js';
 import { FK_TEST_OBJECTS } from './testing.js';
@@ -466,4 +469,24 @@ describe('fk-organisation signed in with OIOIDWS', () => {
       await secured.stop();
     }
   }, 120_000);
+});
+
+describe('the FK target and the connector conformance suite', () => {
+  let own: FkSimulator | undefined;
+  afterAll(async () => {
+    await own?.stop();
+  });
+  const config = (endpoint: string) => ({ endpoint, organisation: ORG, timeoutMs: 1_000 });
+
+  describeConformance('fk-organisation', () => ({
+    connector: fkOrganisationTarget,
+    config: async () => {
+      own = await start();
+      seedOrganisation(own.store, { uuid: ORG, name: 'Testkommune' });
+      return config(own.url);
+    },
+    unreachableConfig: () => config('http://127.0.0.1:1/'),
+    invalidConfig: { endpoint: 'not a url', organisation: 'not a uuid' },
+    objects: FK_TEST_OBJECTS,
+  }));
 });

@@ -51,26 +51,44 @@ export const emptyRegistration = (): Registration => ({ attributes: [], states: 
 
 const XSD_DIR = fileURLToPath(new URL('./contracts/v6/xsd/6.0.STS-0/', import.meta.url));
 
+/** The text of a named complexType in an XSD, or '' when there is none. */
+function complexType(xsd: string, typeName: string): string {
+  const start = xsd.indexOf(`<complexType name="${typeName}"`);
+  return start < 0 ? '' : xsd.slice(start, xsd.indexOf('</complexType>', start));
+}
+
 /** The element names a complexType's sequence refers to, in order (Virkning and extensions left out). */
 function sequenceOf(xsd: string, typeName: string): string[] {
-  const start = xsd.indexOf(`<complexType name="${typeName}"`);
-  if (start < 0) return [];
-  const body = xsd.slice(start, xsd.indexOf('</complexType>', start));
-  return [...body.matchAll(/ref="\w+:([\w-]+)"/g)]
+  return [...complexType(xsd, typeName).matchAll(/ref="\w+:([\w-]+)"/g)]
     .map((m) => m[1]!)
     .filter((n) => n !== 'Virkning' && n !== 'LokalUdvidelse');
+}
+
+/** The relations a complexType's sequence allows once at most (no maxOccurs, or maxOccurs="1"). */
+function singlesOf(xsd: string, typeName: string): Set<string> {
+  return new Set(
+    [...complexType(xsd, typeName).matchAll(/<element\b[^>]*?ref="\w+:([\w-]+)"[^>]*>/g)]
+      .filter((m) => !/maxOccurs="(unbounded|[2-9]\d*|1\d+)"/.test(m[0]))
+      .map((m) => m[1]!),
+  );
 }
 
 interface Orders {
   fields: string[];
   relations: string[];
+  /** Relations that one registration holds once at most (Overordnet, Tilhoerer, Enhedstype). */
+  singleRelations: Set<string>;
 }
 const orders = new Map<EntityService, Orders>();
 function ordersOf(service: EntityService): Orders {
   let o = orders.get(service);
   if (!o) {
     const xsd = readFileSync(`${XSD_DIR}${service}.xsd`, 'utf8');
-    o = { fields: sequenceOf(xsd, 'EgenskabType'), relations: sequenceOf(xsd, 'RelationListeType') };
+    o = {
+      fields: sequenceOf(xsd, 'EgenskabType'),
+      relations: sequenceOf(xsd, 'RelationListeType'),
+      singleRelations: singlesOf(xsd, 'RelationListeType'),
+    };
     orders.set(service, o);
   }
   return o;
@@ -322,7 +340,28 @@ export function merge(
       );
     }
   }
-  return changed ? { attributes, states, relations } : null;
+  return changed ? { attributes, states, relations: oncePerSingle(service, relations, t) } : null;
+}
+
+/**
+ * A relation the contract allows once (a unit's Overordnet) is sent once: the value in
+ * effect, or else the one that ended last. The value it replaced stays in the service's
+ * earlier registrations; a second element would be refused as a schema error (40).
+ */
+function oncePerSingle(service: EntityService, relations: Entry[], t: number): Entry[] {
+  const singles = ordersOf(service).singleRelations;
+  const keep = new Map<string, Entry>();
+  for (const e of relations) {
+    if (!singles.has(e.name)) continue;
+    const held = keep.get(e.name);
+    if (
+      !held ||
+      isCurrent(e, t) ||
+      (!isCurrent(held, t) && (e.virkning.to ?? '') >= (held.virkning.to ?? ''))
+    )
+      keep.set(e.name, e);
+  }
+  return relations.filter((e) => !singles.has(e.name) || keep.get(e.name) === e);
 }
 
 // --- writing, as soap serialises it ------------------------------------------------------------------

@@ -65,7 +65,7 @@ describe('merge', () => {
     });
   });
 
-  it('moves a unit by ending Overordnet, and leaves other relations and address roles alone', () => {
+  it('moves a unit with one Overordnet (the contract allows one), and leaves other relations and address roles alone', () => {
     const next = merge(
       'OrganisationEnhed',
       unit(),
@@ -81,7 +81,9 @@ describe('merge', () => {
     const current = next.relations.filter(open).map((e) => `${e.name}:${e.ref}`);
     expect(current.sort()).toEqual(['Adresser:a2', 'Opgaver:kle-1', 'Overordnet:parent-2']);
     const ended = next.relations.filter((e) => !open(e)).map((e) => `${e.name}:${e.ref}`);
-    expect(ended.sort()).toEqual(['Adresser:a1', 'Overordnet:parent-1']);
+    // The old parent is not sent again: a second Overordnet is a schema error (40).
+    expect(ended.sort()).toEqual(['Adresser:a1']);
+    expect(next.relations.filter((e) => e.name === 'Overordnet')).toHaveLength(1);
   });
 
   it('gives a new address the next Indeks', () => {
