@@ -40,6 +40,10 @@ export const ERRORS = {
     hint: 'Run `orgsync connectors` to list the connectors this build has.',
   },
   ORGSYNC_TARGET_UNKNOWN: { exit: EXIT.usage, hint: 'Use a target name from the configuration.' },
+  ORGSYNC_SCAFFOLD_REFUSED: {
+    exit: EXIT.usage,
+    hint: 'Run `orgsync connector new` at the root of an orgsync checkout, with a new name of lower-case letters, digits and hyphens.',
+  },
   ORGSYNC_SOURCE_UNREADABLE: {
     exit: EXIT.error,
     hint: 'Check that the HR export exists and is readable; nothing was changed in any target.',

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../errors.js';
+import { registerConnector } from './commands/connector.js';
 import { registerFkSimulator } from './commands/fk-simulator.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerSync(program);
   registerServe(program);
   registerInspect(program);
+  registerConnector(program);
   registerGenerate(program);
   registerFkSimulator(program);
   program.addHelpText(
