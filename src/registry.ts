@@ -11,7 +11,10 @@ import { csvHrSource } from '../connectors/csv-hr/index.js';
 import { fkOrganisationTarget } from '../connectors/fk-organisation/index.js';
 import { jsonExportTarget } from '../connectors/json-export/index.js';
 import { jsonHrSource } from '../connectors/json-hr/index.js';
+import { ldapTarget } from '../connectors/ldap/index.js';
 import { opusXmlSource } from '../connectors/opus-xml/index.js';
+import { sqlTarget } from '../connectors/sql/index.js';
+import { webhookTarget } from '../connectors/webhook/index.js';
 import { OrgsyncError } from './errors.js';
 import type { AnyConnector } from './sdk/connector.js';
 
@@ -22,7 +25,10 @@ export const BUILT_IN: readonly AnyConnector[] = [
   csvExportTarget,
   jsonExportTarget,
   adTarget,
+  ldapTarget,
   fkOrganisationTarget,
+  sqlTarget,
+  webhookTarget,
 ];
 
 const registry = new Map<string, AnyConnector>(BUILT_IN.map((c) => [c.name, c]));

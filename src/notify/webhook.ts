@@ -6,9 +6,15 @@
  * having; any other answer is final, since sending the same body again will not change it.
  */
 import { createHmac } from 'node:crypto';
-import fetch from 'node-fetch';
 import type { Logger } from 'pino';
 import { sleep as realSleep, type Sleep } from '../apply/retry.js';
+import {
+  answeredWith,
+  isRetryableStatus,
+  parseRetryAfter as parseRetryAfterCapped,
+  postOnce,
+  splitUrl,
+} from '../util/http.js';
 import { type Channel, NotifyFailure } from './channel.js';
 import type { WebhookConfig } from './config.js';
 import type { NotifyEvent } from './event.js';
@@ -49,7 +55,7 @@ export function createWebhookChannel(config: WebhookConfig, opts: WebhookOptions
           headers['x-orgsync-signature'] = signature;
           headers['x-orgsync-timestamp'] = String(Math.floor(Date.now() / 1000));
         }
-        const outcome = await post(target.href, body, headers, config.timeoutMs);
+        const outcome = await deliver(target.href, body, headers, config.timeoutMs);
         if (outcome.ok) return;
         if (!outcome.retry || attempt >= config.attempts) {
           const tries = attempt > 1 ? ` (${attempt} attempts)` : '';
@@ -67,35 +73,20 @@ export function createWebhookChannel(config: WebhookConfig, opts: WebhookOptions
   };
 }
 
-async function post(
+/** One POST, read for what the loop above needs: delivered, or why not and whether to try again. */
+async function deliver(
   url: string,
   body: Buffer,
   headers: Record<string, string>,
   timeoutMs: number,
 ): Promise<Outcome> {
-  let status: number;
-  let statusText: string;
-  let retryAfter: string | null;
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      body,
-      headers,
-      // node-fetch would turn a POST into a GET on 301/302: report the redirect instead.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    ({ status, statusText } = res);
-    retryAfter = res.headers.get('retry-after');
-    // Read the answer to free the socket; what it says does not matter.
-    await res.arrayBuffer().catch(() => undefined);
-  } catch (e) {
-    return { ok: false, retry: true, reason: networkReason(e, timeoutMs) };
-  }
+  const answer = await postOnce(url, body, headers, { timeoutMs });
+  if (!answer.reached) return { ok: false, retry: true, reason: answer.reason };
+  const { status } = answer;
   if (status >= 200 && status < 300) return { ok: true };
-  const answered = `answered ${status}${statusText ? ` ${statusText}` : ''}`;
-  if (status === 429 || status >= 500) {
-    return { ok: false, retry: true, reason: answered, retryAfterMs: parseRetryAfter(retryAfter) };
+  const answered = answeredWith(status, answer.statusText);
+  if (isRetryableStatus(status)) {
+    return { ok: false, retry: true, reason: answered, retryAfterMs: parseRetryAfter(answer.retryAfter) };
   }
   if (status >= 300 && status < 400) {
     return { ok: false, retry: false, reason: `${answered}: a redirect; set url to the final address` };
@@ -103,35 +94,6 @@ async function post(
   return { ok: false, retry: false, reason: answered };
 }
 
-/** Our own words for a failed request: node-fetch's messages quote the full URL. */
-function networkReason(e: unknown, timeoutMs: number): string {
-  const err = e as { name?: string; code?: string; type?: string };
-  if (err.name === 'AbortError' || err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  if (err.code) return `cannot reach the receiver (${err.code})`;
-  return `request failed (${err.type ?? err.name ?? 'unknown error'})`;
-}
-
-/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
-  if (Number.isNaN(ms)) return undefined;
-  return Math.max(0, Math.min(MAX_DELAY_MS, ms));
-}
-
-/**
- * node-fetch refuses a URL with credentials in it, so `https://user:pass@host/...` becomes
- * Basic authorization. `safe` (the origin) is the only form that goes into logs and
- * messages: userinfo, query and path may all hold tokens (Slack and Teams put theirs in the path).
- */
-function splitUrl(raw: string): { href: string; safe: string; authorization?: string } {
-  const url = new URL(raw);
-  const safe = url.origin;
-  if (url.username === '' && url.password === '') return { href: url.href, safe };
-  const user = decodeURIComponent(url.username);
-  const pass = decodeURIComponent(url.password);
-  url.username = '';
-  url.password = '';
-  const authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
-  return { href: url.href, safe, authorization };
-}
+/** Retry-After as seconds or an HTTP date, at most 30 s; undefined when absent or unreadable. */
+export const parseRetryAfter = (value: string | null): number | undefined =>
+  parseRetryAfterCapped(value, MAX_DELAY_MS);
