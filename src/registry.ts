@@ -13,6 +13,7 @@ import { jsonExportTarget } from '../connectors/json-export/index.js';
 import { jsonHrSource } from '../connectors/json-hr/index.js';
 import { ldapTarget } from '../connectors/ldap/index.js';
 import { opusXmlSource } from '../connectors/opus-xml/index.js';
+import { scimTarget } from '../connectors/scim/index.js';
 import { sqlTarget } from '../connectors/sql/index.js';
 import { webhookTarget } from '../connectors/webhook/index.js';
 import { OrgsyncError } from './errors.js';
@@ -29,6 +30,7 @@ export const BUILT_IN: readonly AnyConnector[] = [
   fkOrganisationTarget,
   sqlTarget,
   webhookTarget,
+  scimTarget,
 ];
 
 const registry = new Map<string, AnyConnector>(BUILT_IN.map((c) => [c.name, c]));
