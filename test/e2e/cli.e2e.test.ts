@@ -37,7 +37,10 @@ describe('orgsync CLI', () => {
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as { name: string; kind: string; configSchema: { type: string } }[];
     expect(list.map((c) => c.name)).toEqual(
-      expect.arrayContaining(['opus-xml', 'csv-export', 'json-export', 'csv-hr', 'json-hr']),
+      expect.arrayContaining(['opus-xml', 'csv-export', 'json-export', 'csv-hr', 'json-hr', 'ad', 'ldap']),
+    );
+    expect(list.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['fk-organisation', 'sql', 'scim', 'webhook']),
     );
     for (const c of list) expect(c.configSchema.type).toBe('object');
     // With a configuration, the connectors it loads from its own modules are listed too.
@@ -46,5 +49,10 @@ describe('orgsync CLI', () => {
     const withModules = await runCli(['connectors', '--config', config]);
     expect(withModules.code, withModules.stderr).toBe(0);
     expect(withModules.stdout).toMatch(/^ledger\s+target/m);
+    // ...and in the configuration's JSON Schema, for an editor that checks this installation's files.
+    const schema = await runCli(['connectors', '--config-schema', '--config', config]);
+    expect(schema.code, schema.stderr).toBe(0);
+    const targets = JSON.parse(schema.stdout).properties.targets.items;
+    expect(targets.properties.connector.enum).toEqual(expect.arrayContaining(['ledger', 'sql']));
   }, 60_000);
 });

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { configJsonSchema, connectorJsonSchema } from '../../docs.js';
 import { openTarget, selectTargets } from '../../engine/plan.js';
 import { loadSnapshot } from '../../engine/snapshot.js';
 import { EXIT, OrgsyncError } from '../../errors.js';
@@ -143,8 +144,12 @@ export function registerInspect(program: Command) {
     .command('connectors')
     .description('list the connectors this build has, with capabilities and config schema')
     .option('--json', 'print JSON, with each config schema as JSON Schema')
+    .option(
+      '--config-schema',
+      "print the configuration file's JSON Schema, each connector's config by its own schema (for editors)",
+    )
     .option('-c, --config <file>', "also the connectors of this configuration's connectorModules")
-    .action(async (flags: { json?: boolean; config?: string }) => {
+    .action(async (flags: { json?: boolean; configSchema?: boolean; config?: string }) => {
       try {
         if (flags.config)
           await loadConnectorModules(connectorModulesOf(flags.config), dirname(resolve(flags.config)));
@@ -152,21 +157,28 @@ export function registerInspect(program: Command) {
         process.exitCode = reportError(e);
         return;
       }
+      if (flags.configSchema) {
+        out(configJsonSchema(listConnectors()).trimEnd());
+        process.exitCode = EXIT.ok;
+        return;
+      }
       const list = listConnectors().map((c) => ({
         name: c.name,
         kind: c.kind,
         description: c.description,
         ...(c.kind === 'target'
-          ? { capabilities: c.capabilities, objectTypes: c.objectTypes, batch: c.batch }
+          ? {
+              capabilities: c.capabilities,
+              objectTypes: c.objectTypes,
+              batch: c.batch,
+              textValues: c.textValues ?? false,
+            }
           : {}),
-        configSchema: z.toJSONSchema(c.configSchema, {
-          io: 'input',
-          unrepresentable: 'any',
-          metadata: secretRegistry,
-        }),
+        configSchema: connectorJsonSchema(c),
       }));
       if (flags.json) out(JSON.stringify(list, null, 2));
       else {
+        const width = Math.max(...list.map((c) => c.name.length)) + 2;
         for (const c of list) {
           const caps = c.capabilities
             ? Object.entries(c.capabilities)
@@ -174,7 +186,10 @@ export function registerInspect(program: Command) {
                 .map(([k]) => k)
                 .join(', ')
             : 'read HR';
-          out(`${c.name.padEnd(14)} ${c.kind.padEnd(7)} ${caps.padEnd(48)} ${c.description}`);
+          const types = c.objectTypes?.join(', ') ?? 'units, persons, positions';
+          out(
+            `${c.name.padEnd(width)}${c.kind.padEnd(8)}${caps.padEnd(46)}${types.padEnd(26)}${c.description}`,
+          );
         }
       }
       process.exitCode = EXIT.ok;
