@@ -15,19 +15,12 @@
  *   any of its changes are skipped, the others are sent.
  * Retries are the executor's alone (the target's `retry` block), never doubled here.
  */
-import { sleep } from '../../src/apply/retry.js';
 import type { ApplyContext, TargetContext } from '../../src/sdk/connector.js';
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { Change, ChangeResult } from '../../src/sdk/types.js';
 import { judge } from './answers.js';
 import { encodeChangeSet } from './body.js';
 import type { Receiver } from './request.js';
-
-/**
- * The most of a Retry-After this connector waits out itself, before handing a later batch's
- * transient failure back to the executor (see applyChanges).
- */
-const OWN_WAIT_CAP_MS = 30_000;
 
 const objectName = (c: Change) => `${c.type} ${c.key}`;
 
@@ -116,16 +109,18 @@ export async function applyChanges(
           verdict.retryAfterMs !== undefined ? { retryAfterMs: verdict.retryAfterMs } : {},
         );
       }
-      // Some batches are stored: return their results, but first honour the receiver's wait,
-      // which a returned result cannot carry to the executor.
-      if (verdict.retryAfterMs !== undefined)
-        await sleep(Math.min(verdict.retryAfterMs, OWN_WAIT_CAP_MS), signal);
+      // Some batches are stored: return their results; the receiver's wait rides on the rest.
+      const wait = verdict.retryAfterMs !== undefined ? { retryAfterMs: verdict.retryAfterMs } : {};
       rest = (c) => ({
         changeId: c.id,
         status: 'failed',
         errorKind: 'transient',
         message: `not sent yet: the batch with ${batchName(batch)} before it failed (${verdict.reason})`,
+        ...wait,
       });
+      for (const c of batch)
+        results.set(c.id, { changeId: c.id, status: 'failed', errorKind: 'transient', message, ...wait });
+      continue;
     } else if (verdict.stopsAll) {
       rest = (c) => ({
         changeId: c.id,

@@ -90,8 +90,12 @@ async function applyWithRetry(opts: ExecuteOptions, changes: readonly Change[]):
     const again: Change[] = [];
     got.forEach((r, i) => {
       const change = todo[i]!;
-      if (isTransient(r) && attempt < opts.retry.attempts && !opts.signal.aborted) again.push(change);
-      else final.set(change.id, { ...r, changeId: change.id, attempts: attempt });
+      const { retryAfterMs, ...result } = r;
+      if (isTransient(r) && attempt < opts.retry.attempts && !opts.signal.aborted) {
+        again.push(change);
+        // The longest wait any of them asked for: they are retried together.
+        if (retryAfterMs !== undefined) retryAfter = Math.max(retryAfter ?? 0, retryAfterMs);
+      } else final.set(change.id, { ...result, changeId: change.id, attempts: attempt });
     });
     todo = again;
     if (todo.length > 0) await wait(backoffDelay(opts.retry, attempt, retryAfter), opts.signal);

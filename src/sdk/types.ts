@@ -104,4 +104,9 @@ export interface ChangeResult {
   errorKind?: string;
   message?: string;
   attempts?: number;
+  /**
+   * For a transient failure: the wait the target asked for (Retry-After), so that a connector
+   * that returns results (batch 'all', part of the set applied) can pass it on as a throw does.
+   */
+  retryAfterMs?: number;
 }
