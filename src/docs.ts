@@ -74,6 +74,7 @@ export function configJsonSchema(connectors: readonly AnyConnector[]): string {
       properties: { connector: { enum: named.map((c) => c.name) } },
       allOf: named.map((c) => ({
         if: { properties: { connector: { const: c.name } }, required: ['connector'] },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
         then: { properties: { config: connectorJsonSchema(c) } },
       })),
     };

@@ -15,12 +15,12 @@ import type { TargetOutcome } from '../../src/engine/apply.js';
 import { openEngine } from '../../src/engine/context.js';
 import { makePlan } from '../../src/engine/plan.js';
 import { loadSnapshot } from '../../src/engine/snapshot.js';
+import { childDn } from '../../src/ldap/dn.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { describeConformance } from '../../src/testing/conformance.js';
 import { applyRecorded, syncAndReplan } from '../../test/support/engine.js';
 import { ldapClient, type SambaDc, startSambaDc } from '../../test/support/samba.js';
 import { makeWorkspace, type Workspace } from '../../test/support/workspace.js';
-import { childDn } from './dn.js';
 import { guidOf } from './entries.js';
 import { AdConfig, adTarget as adTargetConnector } from './index.js';
 

@@ -4,13 +4,13 @@
  * persons are accounts. DNs are always built with dn.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { childDn, firstValue, normaliseDn, parentDn } from '../../src/ldap/dn.js';
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { AttrValue, Change, ChangeResult } from '../../src/sdk/types.js';
 import { getOrCreate } from '../../src/util/collections.js';
 import type { RwLock } from '../../src/util/rw-lock.js';
 import type { AdConfig } from './config.js';
 import type { Directory, LdapValues } from './directory.js';
-import { childDn, firstValue, normaliseDn, parentDn } from './dn.js';
 import { guidOf, UAC_DISABLED } from './entries.js';
 import { adError } from './errors.js';
 import type { UnitGroups } from './groups.js';

@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { normaliseDn } from '../../src/ldap/dn.js';
 import { secret } from '../../src/sdk/secret.js';
-import { normaliseDn } from './dn.js';
 
 /** Whether `dn` is `base` or lies below it (AD compares DNs without regard to case). */
 function under(dn: string, base: string): boolean {

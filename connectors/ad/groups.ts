@@ -4,11 +4,12 @@
  * the account from one group to another. Groups are made when first needed, so they exist
  * whether or not units are mirrored as OUs, and are marked like orgsync's OUs.
  */
+
+import { childDn, normaliseDn } from '../../src/ldap/dn.js';
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { AttrValue } from '../../src/sdk/types.js';
 import type { AdConfig } from './config.js';
 import type { Directory } from './directory.js';
-import { childDn, normaliseDn } from './dn.js';
 import { first, values } from './entries.js';
 
 const GROUP_MARK = 'orgsync-group:';

@@ -4,7 +4,7 @@
  * Renaming or moving an OU changes the DN of everything beneath it, so the index rewrites
  * those DNs itself rather than reading the directory again.
  */
-import { normaliseDn } from './dn.js';
+import { normaliseDn } from '../../src/ldap/dn.js';
 
 export interface Placed {
   key: string;

@@ -6,15 +6,15 @@
  * that IT created before HR's data arrived).
  */
 import type { Entry } from 'ldapts';
+import { firstValue, normaliseDn, parentDn } from '../../src/ldap/dn.js';
+import { and, eq } from '../../src/ldap/filter.js';
 import type { Link } from '../../src/sdk/connector.js';
 import type { AttrValue, CurrentObject } from '../../src/sdk/types.js';
 import { setOwn } from '../../src/util/collections.js';
 import { isPersonKey } from '../../src/util/pseudonym.js';
 import type { AdConfig } from './config.js';
 import type { Directory } from './directory.js';
-import { firstValue, normaliseDn, parentDn } from './dn.js';
 import { first, guidOf, UAC_DISABLED, values } from './entries.js';
-import { and, eq } from './filter.js';
 import { memberOfValues, type UnitGroups } from './groups.js';
 import { Placement } from './placement.js';
 

@@ -8,9 +8,9 @@
  * a delete of an entry that is gone is done.
  */
 import type { Logger } from 'pino';
+import { formatDn, normaliseDn, parentDn, parseDn, sameDn } from '../../src/ldap/dn.js';
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { AttrValue, Change, ChangeResult } from '../../src/sdk/types.js';
-import { formatDn, normaliseDn, parentDn, parseDn, sameDn } from '../ad/dn.js';
 import { values as entryValues, first } from '../ad/entries.js';
 import { disabledContainer, type LdapConfig, peopleContainer } from './config.js';
 import type { LdapConnection, Values } from './connection.js';

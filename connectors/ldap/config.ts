@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { normaliseDn } from '../../src/ldap/dn.js';
 import { secret } from '../../src/sdk/secret.js';
-import { normaliseDn } from '../ad/dn.js';
 
 /** Whether `dn` lies strictly below `base` (LDAP compares these names without regard to case). */
 export function below(dn: string, base: string): boolean {

@@ -9,7 +9,7 @@
  *   `ou=Skole\2C Syd+businessCategory=orgsync:1042`. The named attribute keeps exactly the HR
  *   value (no suffix to strip on read), and the mark is a value the entry holds anyway.
  */
-import { formatDn, parseDn, type Rdn } from '../ad/dn.js';
+import { formatDn, parseDn, type Rdn } from '../../src/ldap/dn.js';
 import type { LdapConfig } from './config.js';
 import type { EntryType } from './tree.js';
 

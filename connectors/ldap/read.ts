@@ -9,13 +9,13 @@
  * mark never takes an object over. Entries that are neither are left alone.
  */
 import type { Entry } from 'ldapts';
+import { parentDn, sameDn } from '../../src/ldap/dn.js';
+import { eq, or } from '../../src/ldap/filter.js';
 import type { Link } from '../../src/sdk/connector.js';
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { AttrValue, CurrentObject } from '../../src/sdk/types.js';
 import { setOwn } from '../../src/util/collections.js';
-import { parentDn, sameDn } from '../ad/dn.js';
 import { first, values } from '../ad/entries.js';
-import { eq, or } from '../ad/filter.js';
 import { disabledContainer, type LdapConfig, peopleContainer } from './config.js';
 import type { LdapConnection } from './connection.js';
 import { anchorOf, ELSEWHERE, keyOfMark } from './naming.js';

@@ -4,9 +4,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { childDn } from '../../src/ldap/dn.js';
 import type { ConformanceHarness } from '../../src/testing/harness.js';
-import { freePort, type Slapd } from '../../test/support/slapd.js';
-import { childDn } from '../ad/dn.js';
+import { freePort } from '../../test/support/ports.js';
+import type { Slapd } from '../../test/support/slapd.js';
 import { ldapTarget } from './index.js';
 
 /** The config of an ldap target over `slapd`, owning the subtree `baseDn`, bound as its root DN. */

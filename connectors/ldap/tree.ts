@@ -5,7 +5,7 @@
  * DNs are kept in one spelling (normaliseDn: types upper-cased, values hex-escaped), which
  * the server accepts as it is and which ldapts's modifyDN splits correctly.
  */
-import { formatDn, normaliseDn, parseDn } from '../ad/dn.js';
+import { formatDn, normaliseDn, parseDn } from '../../src/ldap/dn.js';
 
 export type EntryType = 'unit' | 'person';
 

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll } from 'vitest';
 import { describeConformance } from '../../src/testing/conformance.js';
 import type { ConformanceHarness } from '../../src/testing/harness.js';
+import { freePort } from '../../test/support/ports.js';
 import { ENTERPRISE, type ScimServer, startScimServer } from '../../test/support/scim-server.js';
-import { freePort } from '../../test/support/slapd.js';
 import { scimTarget } from './index.js';
 
 const TOKEN_ENV = 'ORGSYNC_TEST_SCIM_CONFORMANCE_TOKEN';

@@ -20,8 +20,8 @@ import { ConnectorError } from '../../src/sdk/errors.js';
 import type { Change, ChangeResult } from '../../src/sdk/types.js';
 import { edits, initialOrganisation, type Organisation } from '../../src/testing/organisation.js';
 import { applyRecorded } from '../../test/support/engine.js';
+import { freePort } from '../../test/support/ports.js';
 import { ENTERPRISE, type ScimServer, type Stored, startScimServer } from '../../test/support/scim-server.js';
-import { freePort } from '../../test/support/slapd.js';
 import { ScimConfig, scimTarget } from './index.js';
 
 const AS_OF = '2026-01-06';

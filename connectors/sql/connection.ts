@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { ConnectorError } from '../../src/sdk/errors.js';
-import { describePostgresUrl } from '../../src/state/postgres.js';
+import { describePostgresUrl } from '../../src/util/postgres-url.js';
 import type { SqlConfig } from './config.js';
 import { isDatabaseError, sqlError } from './errors.js';
 

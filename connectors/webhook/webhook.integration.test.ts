@@ -393,7 +393,7 @@ describe('webhook target', () => {
 
     const checked = await session.check();
     expect(checked.ok).toBe(false);
-    expect(checked.message).toBe(`ping http://127.0.0.1:${port}: cannot reach the receiver (ECONNREFUSED)`);
+    expect(checked.message).toBe(`ping http://127.0.0.1:${port}: cannot be reached (ECONNREFUSED)`);
 
     const { results } = await execute(session, [unit('1', null), anne('1')], 2);
     expect(results.map((r) => [r.status, r.errorKind, r.attempts])).toEqual([
@@ -401,7 +401,7 @@ describe('webhook target', () => {
       ['failed', 'transient', 2],
     ]);
     expect(results[0]!.message).toBe(
-      `POST http://127.0.0.1:${port} with unit 1 and 1 more change: cannot reach the receiver (ECONNREFUSED)`,
+      `POST http://127.0.0.1:${port} with unit 1 and 1 more change: cannot be reached (ECONNREFUSED)`,
     );
     for (const leak of ['tok-77aa', 'code=']) {
       expect(log.text()).not.toContain(leak);

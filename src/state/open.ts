@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { isOrgsyncError, OrgsyncError } from '../errors.js';
 import { secret } from '../sdk/secret.js';
-import { DEFAULT_PG_SCHEMA, describePostgresUrl, openPostgresStore, PG_SCHEMA_NAME } from './postgres.js';
+import { describePostgresUrl } from '../util/postgres-url.js';
+import { DEFAULT_PG_SCHEMA, openPostgresStore, PG_SCHEMA_NAME } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { StateStore } from './store.js';
 

@@ -13,6 +13,7 @@
 import pg from 'pg';
 import { OrgsyncError } from '../errors.js';
 import type { Change, ChangeResult, ObjectType } from '../sdk/types.js';
+import { describePostgresUrl } from '../util/postgres-url.js';
 import { migrationsToApply, SCHEMA_MIGRATIONS_SQL } from './migrations.js';
 import { auditRow, isoTimestamp, lockIsFree, nowIso, objectWrite, pendingChange } from './records.js';
 import type {
@@ -36,17 +37,6 @@ export const PG_SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 export interface PostgresStoreOptions {
   schema?: string;
-}
-
-/** Where a URL points, for messages: host, port and database, never user or password. */
-export function describePostgresUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const host = u.hostname || new URLSearchParams(u.search).get('host') || 'localhost';
-    return `${host}:${u.port || '5432'}${u.pathname.length > 1 ? u.pathname : ''}`;
-  } catch {
-    return 'the configured PostgreSQL server';
-  }
 }
 
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<StateStore> {

@@ -81,7 +81,7 @@ export async function postOnce(
 export function networkReason(e: unknown, timeoutMs: number): string {
   const err = e as { name?: string; code?: string; type?: string };
   if (err.name === 'AbortError' || err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  if (err.code) return `cannot reach the receiver (${err.code})`;
+  if (err.code) return `cannot be reached (${err.code})`;
   return `request failed (${err.type ?? err.name ?? 'unknown error'})`;
 }
 

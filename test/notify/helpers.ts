@@ -3,7 +3,7 @@
  * whose lines the test can read, and a sample event. Everything binds to 127.0.0.1 port 0.
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
@@ -131,10 +131,4 @@ export async function startSmtp(options: SMTPServerOptions = {}) {
 }
 
 /** A port on 127.0.0.1 that nothing listens on (taken, then let go). */
-export async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort as closedPort } from '../support/ports.js';

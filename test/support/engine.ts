@@ -49,10 +49,12 @@ export async function syncAndReplan(
   try {
     const snap = await loadSnapshot(engine, asOf, { acceptShrink: true });
     const first = await makePlan(engine, snap, { approve: new Set(approve) });
+    expectPlanned(first.plan.targets);
     const outcomes = await applyRecorded(engine, first.work, asOf);
     await acceptSnapshot(engine, snap);
     const second = await makePlan(engine, snap);
     await closeWork(second.work);
+    expectPlanned(second.plan.targets);
     return {
       planned: Object.fromEntries(first.plan.targets.map((t) => [t.name, t.summary])),
       outcomes,
@@ -61,4 +63,11 @@ export async function syncAndReplan(
   } finally {
     await engine.close();
   }
+}
+
+/** A target that could not be planned (its read failed) must fail the test, not pass as empty. */
+function expectPlanned(targets: readonly { name: string; error?: string }[]): void {
+  const failed = targets.filter((t) => t.error !== undefined);
+  if (failed.length > 0)
+    throw new Error(`not planned: ${failed.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
 }

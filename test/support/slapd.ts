@@ -17,11 +17,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'ldapts';
+import { freePort } from './ports.js';
 
 export interface Slapd {
   /** `ldap://127.0.0.1:<port>` (StartTLS offered with `tls: true`). */
@@ -87,20 +87,6 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
     process.kill(-child.pid, signal); // the watchdog, its reader and slapd: their own group
   } catch {}
-}
-
-/** A port nothing listens on right now (the OS picks it): for a server, or for "unreachable". */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 function slapdConf(dir: string, suffix: string, rootDn: string, rootPassword: string, tls: boolean): string {

@@ -75,7 +75,9 @@ export async function startStaffDirectory(opts: { token?: string } = {}): Promis
     const key = decodeURIComponent(id);
     if (req.method === 'GET') {
       const held = store.get(key);
-      return held ? send(res, 200, { id: key, ...held }) : send(res, 404, { error: `${collection}/${key} not found` });
+      return held
+        ? send(res, 200, { id: key, ...held })
+        : send(res, 404, { error: `${collection}/${key} not found` });
     }
     if (req.method === 'DELETE') {
       if (!store.delete(key)) return send(res, 404, { error: `${collection}/${key} not found` });

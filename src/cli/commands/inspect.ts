@@ -12,7 +12,6 @@ import { openTarget, selectTargets } from '../../engine/plan.js';
 import { loadSnapshot } from '../../engine/snapshot.js';
 import { EXIT, OrgsyncError } from '../../errors.js';
 import { listConnectors, loadConnectorModules } from '../../registry.js';
-import { secretRegistry } from '../../sdk/secret.js';
 import {
   type CommonOptions,
   collect,

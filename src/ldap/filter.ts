@@ -3,7 +3,7 @@
  * value: escaped where it sits, never able to close a parenthesis or become a wildcard, and
  * never an attribute name.
  */
-import { ConnectorError } from '../../src/sdk/errors.js';
+import { ConnectorError } from '../sdk/errors.js';
 
 /** A filter that cannot be built: the attribute names and structure come from config or code. */
 export class FilterError extends ConnectorError {

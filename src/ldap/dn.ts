@@ -10,7 +10,7 @@
  * place (or the escaped comma is taken for a separator). With hex escapes the only literal
  * `,` in a DN we build is a separator, and the character before it is never a backslash.
  */
-import { ConnectorError } from '../../src/sdk/errors.js';
+import { ConnectorError } from '../sdk/errors.js';
 
 /** One attribute-value assertion of an RDN, the value unescaped. */
 export type Ava = { type: string; value: string };
