@@ -24,8 +24,11 @@ import { makeWorkspace, type Workspace } from '../../test/support/workspace.js';
 import { guidOf } from './entries.js';
 import { AdConfig, adTarget as adTargetConnector } from './index.js';
 
-const DAY0 = '2026-11-22';
-const DAY1 = '2026-11-23';
+// Days from today on: the grace-period test deletes leavers disabled "0 or more days" before
+// DAY1, and a disable is stamped with the real time, which must not lie after DAY1.
+const dayFromToday = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+const DAY0 = dayFromToday(0);
+const DAY1 = dayFromToday(1);
 
 let dc: SambaDc;
 let ldap: Client;
