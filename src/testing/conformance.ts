@@ -63,7 +63,7 @@ export function describeConformance(
         connector: h.connector.name,
         config: connectorConfig,
         objects: h.objects,
-        onRemove,
+        onRemove: removalFor(h.connector, onRemove),
         // The organisation is tiny: any removal is a large share of it.
         safety: { maxRemovals: 1000, maxRemovalShare: 1 },
         retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 100 },
@@ -326,6 +326,16 @@ export function describeConformance(
       } else expect(r.status).toBe('applied');
     });
   });
+}
+
+/** The removal policy a case asks for, or what the connector can do instead (a config must load). */
+function removalFor(
+  c: TargetConnector<unknown>,
+  wanted: 'disable' | 'delete',
+): 'disable' | 'delete' | 'ignore' {
+  if (c.capabilities[wanted]) return wanted;
+  if (c.capabilities.delete) return 'delete';
+  return c.capabilities.disable ? 'disable' : 'ignore';
 }
 
 const PROBE_VALUE = 'Probe Ærø-Value';
