@@ -1,7 +1,7 @@
 /**
  * One change as LDAP operations. Only the attributes the change carries are written (the
  * engine sends what differs; a create sends every non-empty one). Units are OUs, persons
- * inetOrgPerson entries; DNs are always built with ../ad/dn.ts.
+ * inetOrgPerson entries; DNs are always built with src/ldap/dn.ts.
  *
  * Every operation may be re-applied (a crashed run, a plan applied twice): a create of an
  * entry that exists updates it to match, a move to where the entry already is does nothing,

@@ -127,7 +127,7 @@ export class LdapConnection {
 
   /**
    * Renames and/or moves an entry (modifyDN with newSuperior). `newDn` must be built with
-   * ../ad/dn.ts: ldapts splits it into the new RDN and the new superior at the first comma
+   * src/ldap/dn.ts: ldapts splits it into the new RDN and the new superior at the first comma
    * not preceded by a backslash, which that module's hex escaping keeps exact. ldapts always
    * asks the server to delete the old RDN's values.
    */

@@ -2,7 +2,7 @@
  * Where orgsync's entries are, as read once per session and kept up to date as changes are
  * applied: `type:key` -> entry, and back from a DN. Renaming or moving an OU changes the DN
  * of everything below it; the index rewrites those DNs itself instead of reading again.
- * DNs are kept in one spelling (normaliseDn: types upper-cased, values hex-escaped), which
+ * DNs are kept in one spelling (normaliseDn: types upper-cased, specials hex-escaped), which
  * the server accepts as it is and which ldapts's modifyDN splits correctly.
  */
 import { formatDn, normaliseDn, parseDn } from '../../src/ldap/dn.js';

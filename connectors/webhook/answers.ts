@@ -14,6 +14,8 @@ export type Verdict =
   | {
       ok: false;
       kind: ConnectorErrorKind;
+      /** The HTTP status, when the receiver answered. */
+      status?: number;
       /** For the operator: the answer, the receiver's words, what to do. No values, no credentials. */
       reason: string;
       /** The answer and the receiver's words alone, without the advice. */
@@ -76,20 +78,24 @@ const FINAL: Record<number, FinalRule> = {
   422: INVALID,
 };
 
-/** `hide`: strings that must not reach a message (values sent in the batch, credentials). */
-export function judge(outcome: PostOutcome, hide: readonly string[]): Verdict {
+/**
+ * `hide`: what must not reach a message (values sent or replaced in the batch, credentials).
+ * `showText`: whether the receiver's own words go into the reason at all (see receiverWords).
+ */
+export function judge(outcome: PostOutcome, hide: readonly Hidden[], showText: boolean): Verdict {
   if (!outcome.reached)
     return { ok: false, kind: 'transient', reason: outcome.reason, answer: outcome.reason, stopsAll: true };
   const { status } = outcome;
   if (status >= 200 && status < 300) return { ok: true };
   const answered = answeredWith(status, outcome.statusText);
-  const says = receiverWords(outcome.text, hide);
+  const says = showText ? receiverWords(outcome.text, hide) : '';
   const quoted = says ? `${answered}: "${says}"` : answered;
   if (isRetryableStatus(status)) {
     const retryAfterMs = parseRetryAfter(outcome.retryAfter, RETRY_AFTER_CAP_MS);
     return {
       ok: false,
       kind: 'transient',
+      status,
       reason: quoted,
       answer: quoted,
       stopsAll: true,
@@ -101,6 +107,7 @@ export function judge(outcome: PostOutcome, hide: readonly string[]): Verdict {
     return {
       ok: false,
       kind: 'invalid-config',
+      status,
       reason: `${answered}: ${hint}`,
       answer: answered,
       stopsAll: true,
@@ -110,51 +117,145 @@ export function judge(outcome: PostOutcome, hide: readonly string[]): Verdict {
   return {
     ok: false,
     kind: rule.kind,
+    status,
     reason: `${quoted}; ${rule.hint}`,
     answer: quoted,
     stopsAll: rule.stopsAll,
   };
 }
 
+/** A value the receiver must not repeat into a message: what the batch carries, a credential. */
+export type Hidden = string | number | boolean;
+
 const MAX_WORDS = 200;
+/** A run of this many characters of a value, found anywhere in the text, is masked. */
+const WINDOW = 8;
+/** Shorter values are masked only as whole words (`Bo`, not the `bo` in `body`). */
+const WHOLE_WORD_BELOW = 4;
 
 /**
- * The receiver's error text, made fit for logs and the audit: the `message`/`error`/`detail`
- * of a JSON answer or the plain text (never an HTML page), with anything we sent it and
- * anything that looks like an e-mail address or a CPR number masked, control characters
- * gone, and cut short. A receiver often echoes the value it refused, and that value may be
- * personal data.
+ * The receiver's error text, made fit for a message: the `detail`/`message`/`error`/`title`
+ * string of a JSON answer or plain text, never an HTML page and never a JSON body without
+ * one of those (a raw body echoes whole objects). Escapes (`\u00c6`, `&#198;`, `%C3%86`) are
+ * decoded first, so an escaped echo is masked like a plain one. Masked as `[value]`, ignoring
+ * case: every value sent (numbers and booleans as written), every part of one (`Hansen` of
+ * `Anne Ærø-Hansen`), any run of 8 or more of its characters (a cut or truncated echo), and
+ * the credentials; also, whatever they belong to, e-mail addresses and runs of 6 or more digits
+ * (CPR numbers). Control characters go, and the text is cut at 200 characters.
+ *
+ * Heuristic by nature: a value of an object outside the batch (another person the receiver
+ * holds) is not known here and not masked. That is why the receiver's text is only shown with
+ * `showReceiverText: true`.
  */
-export function receiverWords(text: string, hide: readonly string[]): string {
+export function receiverWords(text: string, hide: readonly Hidden[]): string {
   let words = pickMessage(text.trim());
   if (words === '' || words.startsWith('<')) return '';
-  // Longest first, so a value is masked whole before a shorter one inside it is.
-  for (const h of [...hide].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
-    words = words.split(h).join('[value]');
-  }
+  words = mask(decodeEscapes(words).normalize('NFC'), hide);
   words = words
-    .replace(/[^\s@"'<>]+@[^\s@"'<>]+\.[A-Za-z]{2,}/g, '[e-mail]')
-    .replace(/\b\d{6}-?\d{4}\b/g, '[number]')
+    .replace(/[^\s@"'<>]+@[^\s@"'<>]+\.[\p{L}]{2,}/gu, '[e-mail]')
+    .replace(/\d{6}-\d{4}/g, '[number]')
+    .replace(/\d{6,}/g, '[number]')
     .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   return words.length > MAX_WORDS ? `${words.slice(0, MAX_WORDS)}...` : words;
 }
 
-/** A JSON error body's message (common shapes: RFC 9457 problem details, `{error: {message}}`). */
+/** JSON string escapes, numeric HTML entities and percent-encoding, decoded. */
+function decodeEscapes(text: string): string {
+  return text
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    .replace(/\\(["\\/])/g, '$1')
+    .replace(/&#(?:x([0-9a-fA-F]{1,6})|(\d{1,7}));/g, (whole, hex?: string, dec?: string) => {
+      const cp = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);
+      return cp <= 0x10ffff ? String.fromCodePoint(cp) : whole;
+    })
+    .replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+}
+
+/** Lower case, one code point at a time where that keeps the length, so indexes still match. */
+const fold = (s: string): string =>
+  [...s]
+    .map((ch) => {
+      const lower = ch.toLowerCase();
+      return lower.length === ch.length ? lower : ch;
+    })
+    .join('');
+
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/** Every form of the hidden values worth looking for, folded: the whole value and its parts. */
+function forms(hide: readonly Hidden[]): string[] {
+  const out = new Set<string>();
+  for (const h of hide) {
+    const value = fold(String(h).normalize('NFC').trim());
+    if (value.length < 2) continue; // a single character identifies no one
+    out.add(value);
+    for (const part of value.split(/[\s,;:/()"'+-]+/)) if (part.length >= 2) out.add(part);
+  }
+  return [...out];
+}
+
+/** `words` with every occurrence of a hidden value (see receiverWords) replaced by `[value]`. */
+function mask(words: string, hide: readonly Hidden[]): string {
+  const folded = fold(words);
+  const hidden = new Array<boolean>(words.length).fill(false);
+  const mark = (from: number, to: number) => {
+    for (let i = from; i < to; i++) hidden[i] = true;
+  };
+  const isWordAt = (i: number) => i >= 0 && i < words.length && WORD_CHAR.test(words[i]!);
+  for (const f of forms(hide)) {
+    if (f.length < WHOLE_WORD_BELOW) {
+      for (let at = folded.indexOf(f); at !== -1; at = folded.indexOf(f, at + 1))
+        if (!isWordAt(at - 1) && !isWordAt(at + f.length)) mark(at, at + f.length);
+      continue;
+    }
+    if (f.length <= WINDOW) {
+      for (let at = folded.indexOf(f); at !== -1; at = folded.indexOf(f, at + 1)) mark(at, at + f.length);
+      continue;
+    }
+    // Longer: any run of WINDOW characters of it, extended as far as the text goes on matching.
+    for (let k = 0; k + WINDOW <= f.length; k++) {
+      const seed = f.slice(k, k + WINDOW);
+      for (let at = folded.indexOf(seed); at !== -1; at = folded.indexOf(seed, at + 1)) {
+        let end = at + WINDOW;
+        while (end < folded.length && k + (end - at) < f.length && folded[end] === f[k + (end - at)]) end++;
+        mark(at, end);
+      }
+    }
+  }
+  let out = '';
+  for (let i = 0; i < words.length; i++) {
+    if (!hidden[i]) out += words[i];
+    else if (i === 0 || !hidden[i - 1]) out += '[value]';
+  }
+  return out;
+}
+
+/**
+ * A JSON error body's message (common shapes: RFC 9457 problem details, `{error: {message}}`).
+ * A JSON body without one gives nothing: the raw body may echo whole objects.
+ */
 function pickMessage(text: string): string {
-  if (!text.startsWith('{')) return text;
+  if (!text.startsWith('{') && !text.startsWith('[')) return text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return text;
+    return ''; // JSON cut short or malformed: not a message
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return '';
   const o = parsed as Record<string, unknown>;
   const nested =
     typeof o['error'] === 'object' && o['error'] !== null ? (o['error'] as Record<string, unknown>) : {};
   for (const candidate of [o['detail'], o['message'], o['error'], nested['message'], o['title']]) {
     if (typeof candidate === 'string' && candidate.trim() !== '') return candidate;
   }
-  return text;
+  return '';
 }

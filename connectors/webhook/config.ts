@@ -71,6 +71,12 @@ export const WebhookTargetConfig = z
     timeoutMs: z.number().int().min(100).max(120_000).default(15_000),
     /** Changes in one POST. A receiver stores each POST as a whole, or refuses it as a whole. */
     batchSize: z.number().int().min(1).max(1000).default(100),
+    /**
+     * Whether a refusal's message quotes the receiver's own text (cleaned: values sent masked).
+     * Off by default: the masking is heuristic, and a receiver may quote values of objects that
+     * were not in the batch, which nothing here can know to mask.
+     */
+    showReceiverText: z.boolean().default(false),
   })
   .refine(
     (c) => {

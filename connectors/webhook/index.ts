@@ -32,7 +32,8 @@ export const webhookTarget = defineTarget({
     const receiver = openReceiver(config);
     return {
       check: () => checkReceiver(receiver, ctx),
-      apply: (changes, applyCtx) => applyChanges(receiver, ctx, changes, applyCtx, config.batchSize),
+      apply: (changes, applyCtx) =>
+        applyChanges(receiver, ctx, changes, applyCtx, config.batchSize, config.showReceiverText),
       recover: async (pending) => recoverPending(pending, ctx),
     };
   },
@@ -45,7 +46,8 @@ export const webhookTarget = defineTarget({
  */
 async function checkReceiver(receiver: Receiver, ctx: TargetContext) {
   const { safe } = receiver.endpoint;
-  const verdict = judge(await receiver.send(encodePing(ctx.instance)), receiver.credentials);
+  // A ping carries no personal data for the receiver to echo: its words are shown (cleaned).
+  const verdict = judge(await receiver.send(encodePing(ctx.instance)), receiver.credentials, true);
   if (verdict.ok) return { ok: true, message: `the receiver at ${safe} accepted a signed ping` };
   const advice: Partial<Record<string, string>> = {
     permission:

@@ -342,7 +342,7 @@ describe('webhook target', () => {
   });
 
   it('a 400 is final: the batch fails with a clear, clean message, dependants are skipped, others sent', async () => {
-    const { session, log } = open({ batchSize: 1 });
+    const { session, log } = open({ batchSize: 1, showReceiverText: true });
     receiver.script({
       status: 400,
       body: JSON.stringify({ detail: `displayName '${NAME}' too long for ${EMAIL}\u0007 (CPR 010170-1111)` }),
@@ -370,6 +370,113 @@ describe('webhook target', () => {
     expect(second[1]!.message).toBe('not sent: hr-system:unit:1 it waits for was failed');
   });
 
+  it("by default quotes none of the receiver's text, which may name objects outside the batch", async () => {
+    const { session, log } = open();
+    // Jens is not in the batch: nothing here could know to mask his name.
+    receiver.script({ status: 409, body: JSON.stringify({ detail: 'e-mail taken by Jens Kristian Olsen' }) });
+    const [result] = await session.apply([anne('1')], applyCtx());
+
+    expect(result).toMatchObject({ status: 'failed', errorKind: 'conflict' });
+    expect(result!.message).toBe(
+      `POST ${receiver.url} with person p-anne: answered 409 Conflict; ` +
+        'the receiver holds something that conflicts with the change',
+    );
+    // The log gets the status and the kind, never the receiver's words.
+    expect(log.entries().find((e) => e.msg === 'change set not delivered')).toMatchObject({
+      status: 409,
+      kind: 'conflict',
+      changes: 1,
+    });
+    expect(log.text()).not.toContain('Olsen');
+    expect(log.text()).not.toContain('taken by');
+  });
+
+  it("with showReceiverText, the receiver's words go into the message but never into the log", async () => {
+    const { session, log } = open({ showReceiverText: true });
+    receiver.script({
+      status: 422,
+      body: JSON.stringify({ detail: 'nickname field unknown to this portal' }),
+    });
+    const [result] = await session.apply([unit('1', null)], applyCtx());
+
+    expect(result!.message).toContain('"nickname field unknown to this portal"');
+    expect(log.text()).not.toContain('nickname');
+    expect(log.entries().find((e) => e.msg === 'change set not delivered')).toMatchObject({
+      status: 422,
+      kind: 'invalid-value',
+    });
+  });
+
+  it('with showReceiverText, a JSON answer without a message field is not quoted raw (escaped echoes)', async () => {
+    const { session } = open({ showReceiverText: true });
+    // What Django's JsonResponse writes by default: non-ASCII escaped.
+    const body = '{"errors": [{"field": "displayName", "value": "Anne \\u00c6r\\u00f8-Hansen"}]}';
+    receiver.script({ status: 400, body });
+    const [result] = await session.apply([anne('1')], applyCtx());
+
+    expect(result!.message).toBe(
+      `POST ${receiver.url} with person p-anne: answered 400 Bad Request; ` +
+        'the receiver refused a value; check the mapping of what it names',
+    );
+    for (const leak of ['\\u00c6', 'Hansen', 'displayName']) expect(result!.message).not.toContain(leak);
+  });
+
+  it('a refused change does not hold back the others of its batch: the batch is split until it is found', async () => {
+    const { session } = open();
+    const changes = Array.from({ length: 20 }, (_, i) => unit(String(i + 1), null));
+    receiver.refuse((c) => c.key === '13', 'name not allowed');
+    const results = await session.apply(changes, applyCtx('run-split'));
+
+    expect(results.filter((r) => r.status === 'applied')).toHaveLength(19);
+    expect(results[12]).toMatchObject({
+      changeId: 'hr-system:unit:13',
+      status: 'failed',
+      errorKind: 'invalid-value',
+      message: `POST ${receiver.url} with unit 13: answered 422 Unprocessable Entity; the receiver refused a value; check the mapping of what it names`,
+    });
+    expect(receiver.objects.size).toBe(19);
+    expect(receiver.objects.has('unit:13')).toBe(false);
+    // Bounded: the batch, then two halves per level down to the one change (log2(20) levels).
+    expect(receiver.seen.length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(20)));
+    // In plan order: what was stored arrived in the order planned.
+    const stored = receiver.seen.flatMap((r, i) =>
+      r.status === 200 ? bodyOf(i).changes.map((c: { key: string }) => Number(c.key)) : [],
+    );
+    expect(stored).toEqual([...stored].sort((a, b) => a - b));
+
+    // The same call again sends the same parts under the same keys (stored ones are duplicates).
+    const keys = receiver.seen.map((_, i) => keyOf(i));
+    receiver.seen.length = 0;
+    await open().session.apply(changes, applyCtx('run-split'));
+    expect(receiver.seen.map((_, i) => keyOf(i))).toEqual(keys);
+  });
+
+  it('splitting skips what waits for the refused change, and stops when a refusal is of every change', async () => {
+    const { session } = open({ batchSize: 4 });
+    receiver.refuse((c) => c.key === '2');
+    const first = await session.apply(
+      [unit('1', null), unit('2', null), unit('3', '2', ['hr-system:unit:2']), unit('4', null)],
+      applyCtx(),
+    );
+    expect(statuses(first)).toEqual([
+      'hr-system:unit:1 applied',
+      'hr-system:unit:2 failed',
+      'hr-system:unit:3 skipped',
+      'hr-system:unit:4 applied',
+    ]);
+    expect(first[2]!.message).toBe('not sent: hr-system:unit:2 it waits for was failed');
+
+    // A receiver that refuses every change: the first batch is split as far as the bound
+    // allows, then the call stops splitting (one POST per batch from then on).
+    receiver.reset();
+    receiver.refuse(() => true);
+    const all = Array.from({ length: 12 }, (_, i) => unit(String(i + 1), null));
+    const refused = await session.apply(all, applyCtx());
+    expect(refused.every((r) => r.status === 'failed' && r.errorKind === 'invalid-value')).toBe(true);
+    expect(receiver.seen).toHaveLength(7 + 1 + 1);
+    expect(refused[11]!.message).toContain('with unit 9 and 3 more changes: answered 422');
+  });
+
   it('a 401 stops the delivery: nothing more is sent, the rest is skipped for the next run', async () => {
     const { session } = open({ batchSize: 1 });
     receiver.script({ status: 401, body: '{"error":"bad signature"}' });
@@ -380,8 +487,10 @@ describe('webhook target', () => {
       ['skipped', undefined],
       ['skipped', undefined],
     ]);
-    expect(results[0]!.message).toContain(
-      'answered 401 Unauthorized: "bad signature"; check secret, bearerToken',
+    // The receiver's own words are not quoted unless showReceiverText is set.
+    expect(results[0]!.message).toBe(
+      `POST ${receiver.url} with unit 1: answered 401 Unauthorized; ` +
+        "check secret, bearerToken and headers against the receiver's",
     );
     expect(results[1]!.message).toBe('not sent: the receiver refused the batch with unit 1 (permission)');
     expect(receiver.seen).toHaveLength(1);
@@ -441,6 +550,7 @@ describe('webhook target', () => {
     const { session, log } = open({
       bearerToken: { env: 'ORGSYNC_TEST_WEBHOOK_TARGET_TOKEN' },
       headers: { 'X-Api-Key': { env: 'ORGSYNC_TEST_WEBHOOK_TARGET_APIKEY' }, 'X-Tenant': 'kommune-101' },
+      showReceiverText: true,
     });
     receiver.script({ status: 403, body: `token ${TOKEN} / key ${API_KEY} not allowed here` });
     const [result] = await session.apply([unit('1', null)], applyCtx());

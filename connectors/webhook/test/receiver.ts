@@ -45,6 +45,11 @@ export interface ReferenceReceiver {
    * null lets that request be handled as usual.
    */
   script(...answers: (ScriptedAnswer | null)[]): void;
+  /**
+   * Refuses (422, naming the object and quoting `quote`) every change set that holds a change
+   * this returns true for, as a receiver that cannot store one change refuses its whole batch.
+   */
+  refuse(which: ((c: ChangeSetBody['changes'][number]) => boolean) | null, quote?: string): void;
   /** Forgets the objects, the keys it saw and the requests. */
   reset(): void;
   close(): Promise<void>;
@@ -55,6 +60,7 @@ export async function startReceiver(secret: string): Promise<ReferenceReceiver> 
   let objects = new Map<string, StoredObject>();
   const keys = new Set<string>();
   const scripted: (ScriptedAnswer | null)[] = [];
+  let refusing: { which: (c: ChangeSetBody['changes'][number]) => boolean; quote: string } | null = null;
 
   const answer = (
     res: ServerResponse,
@@ -94,6 +100,8 @@ export async function startReceiver(secret: string): Promise<ReferenceReceiver> 
     // 4. The whole change set or nothing: apply to a copy, keep it only if every change fits.
     const after = new Map(objects);
     for (const c of (parsed as ChangeSetBody).changes) {
+      if (refusing?.which(c))
+        return answer(res, 422, { detail: `${c.type} ${c.key}: ${refusing.quote || 'refused'}` });
       const id = `${c.type}:${c.key}`;
       const held = after.get(id);
       if (c.action === 'create' || c.action === 'replace') {
@@ -139,12 +147,16 @@ export async function startReceiver(secret: string): Promise<ReferenceReceiver> 
     script: (...answers) => {
       scripted.push(...answers);
     },
+    refuse: (which, quote = '') => {
+      refusing = which ? { which, quote } : null;
+    },
     reset: () => {
       objects = new Map();
       keys.clear();
       seen.length = 0;
       http.seen.length = 0; // the request number startHttp passes counts from here again
       scripted.length = 0;
+      refusing = null;
     },
     close: http.close,
   };
