@@ -36,28 +36,32 @@ const TRANSPORT =
 
 /**
  * The DC's diagnostic text names the entry by its DN, and an account's DN holds the
- * person's name: DNs are cut out of it. The caller's `what` names the object by its key.
+ * person's name: DNs are cut out of it, each value running to the next unescaped comma
+ * (quotes included: O'Brien), and so is anything quoted. The caller's `what` names the
+ * object by its key. The raw error is never attached as a cause: loggers print causes.
  */
 export const withoutDns = (text: string): string =>
-  text.replace(/\b(?:CN|OU|DC)=(?:\\.|[^,'"])*(?:,\s*(?:CN|OU|DC)=(?:\\.|[^,'"])*)*/gi, '<dn>');
+  text
+    .replace(/\b(?:CN|OU|DC)=(?:\\.|[^,])*(?:,\s*(?:CN|OU|DC)=(?:\\.|[^,])*)*/gi, '<dn>')
+    // Quoted text is a value, except where the DC names an attribute: "attribute 'sn'".
+    .replace(/(attribute\s+)?('[^']*'|"[^"]*")/gi, (all, attr: string | undefined, quoted: string) =>
+      attr && /^['"][A-Za-z][\w-]*['"]$/.test(quoted) ? all : `${attr ?? ''}<value>`,
+    );
 
 /** Why the operation failed, as a ConnectorError naming what was done to which object. */
 export function adError(e: unknown, what: string): ConnectorError {
   if (e instanceof ConnectorError) return e;
   if (e instanceof ResultCodeError) {
     const kind = BY_CODE[e.code] ?? 'invalid-value';
-    return new ConnectorError(kind, `${what}: LDAP ${e.code} ${withoutDns(e.message)}`, { cause: e });
+    return new ConnectorError(kind, `${what}: LDAP ${e.code} ${withoutDns(e.message)}`);
   }
   const message = e instanceof Error ? e.message : String(e);
   if (TRANSPORT.test(message) || (e as { code?: unknown })?.code === 'ECONNREFUSED')
-    return new ConnectorError('transient', `${what}: the domain controller did not answer (${message})`, {
-      cause: e,
-    });
+    return new ConnectorError('transient', `${what}: the domain controller did not answer (${message})`);
   if (/certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY/i.test(message))
     return new ConnectorError(
       'invalid-config',
       `${what}: the DC's certificate is not trusted (${message}); check tls.caFile and tls.serverName`,
-      { cause: e },
     );
-  return new ConnectorError('transient', `${what}: ${message}`, { cause: e });
+  return new ConnectorError('transient', `${what}: ${message}`);
 }

@@ -34,5 +34,10 @@ describe('AD errors as SDK kinds', () => {
     expect(e.message).not.toMatch(/Hansen|Jens|Skole/);
     expect(e.message).toContain("attribute 'sn'");
     expect(withoutDns('no DN here')).toBe('no DN here');
+    // A quote inside a name does not end the DN, and quoted values go too.
+    expect(withoutDns("Cannot rename CN=Sinéad O'Brien,OU=Løn,DC=x, entry 'Bo' exists")).toBe(
+      'Cannot rename <dn>, entry <value> exists',
+    );
+    expect(e).not.toHaveProperty('cause');
   });
 });

@@ -11,13 +11,15 @@
  * changes are tried one by one, each under its own savepoint: the refused ones fail with
  * the kind their SQLSTATE means, the rest commit with the others. A chunk that fails for
  * a passing reason (lock or statement timeout, deadlock) fails as a whole, as transient,
- * and the executor retries its changes in a new transaction.
+ * and the executor retries its changes in a new transaction; so does one refused for the
+ * statement rather than a row (a missing GRANT), with its own kind, as each row alone
+ * would only be refused the same way.
  */
 import type pg from 'pg';
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { Change, ChangeResult } from '../../src/sdk/types.js';
 import type { Column, Layouts, TableLayout } from './catalog.js';
-import { isDatabaseError, kindOf, sqlError } from './errors.js';
+import { isDatabaseError, refusesEveryRow, sqlError } from './errors.js';
 import {
   deleteRows,
   existingRows,
@@ -252,8 +254,10 @@ export async function applyChanges(
     }
   };
 
-  await client.query('BEGIN');
   try {
+    // Inside the try: a pooled connection the server has dropped fails here, and that is
+    // reported (transient) like any other lost connection.
+    await client.query('BEGIN');
     let i = 0;
     while (i < items.length) {
       if (opts.signal.aborted) {
@@ -290,8 +294,10 @@ export async function applyChanges(
       const refusal = await attempt(group);
       if (refusal === undefined) continue;
       // A lock or statement timeout, a deadlock: the group fails as one, to be retried.
-      // Trying each alone would cost a timeout per row when a whole table is locked.
-      if (kindOf(refusal) === 'transient') {
+      // Trying each alone would cost a timeout per row when a whole table is locked. So
+      // does a refusal that is about the statement, not a row (a missing GRANT or column):
+      // each row alone would only be refused the same way.
+      if (refusesEveryRow(refusal)) {
         for (const item of group) {
           const err = sqlError(
             refusal,

@@ -57,9 +57,13 @@ const COLUMNS_SQL = `
   JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
   WHERE c.table_schema = $1 AND c.table_name = ANY($2::text[])`;
 
-/** Columns that have a unique index of their own (no other columns, no predicate, no expression). */
+/**
+ * Columns that have a unique index of their own (no other columns, no predicate, no
+ * expression), and whether it is checked at once: ON CONFLICT cannot use a DEFERRABLE
+ * constraint (it refuses every insert with 55000), so only an immediate one will do.
+ */
 const UNIQUE_SQL = `
-  SELECT r.relname AS table_name, a.attname AS column_name
+  SELECT r.relname AS table_name, a.attname AS column_name, i.indimmediate AS immediate
   FROM pg_catalog.pg_index i
   JOIN pg_catalog.pg_class r ON r.oid = i.indrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
@@ -100,11 +104,16 @@ export async function verifyTables(
     if (schema.rowCount === 0)
       throw invalid(`schema: there is no schema ${cfg.schema} in ${where}; create it, or correct schema`);
   }
-  const unique = await client.query<{ table_name: string; column_name: string }>(UNIQUE_SQL, [
-    cfg.schema,
-    tables,
-  ]);
-  const uniqueColumns = new Set(unique.rows.map((r) => `${r.table_name}\0${r.column_name}`));
+  const unique = await client.query<{ table_name: string; column_name: string; immediate: boolean }>(
+    UNIQUE_SQL,
+    [cfg.schema, tables],
+  );
+  const uniqueColumns = new Set(
+    unique.rows.filter((r) => r.immediate).map((r) => `${r.table_name}\0${r.column_name}`),
+  );
+  const deferrableColumns = new Set(
+    unique.rows.filter((r) => !r.immediate).map((r) => `${r.table_name}\0${r.column_name}`),
+  );
 
   const layouts: Layouts = new Map();
   for (const [type, plan] of plans) {
@@ -127,6 +136,10 @@ export async function verifyTables(
     if (key.category !== 'S')
       throw invalid(
         `tables.${type}.key: column ${t.key} of ${label} is ${key.typeName}; orgsync's keys are text, so it must be text or varchar`,
+      );
+    if (!uniqueColumns.has(`${t.table}\0${t.key}`) && deferrableColumns.has(`${t.table}\0${t.key}`))
+      throw invalid(
+        `tables.${type}.key: the PRIMARY KEY or UNIQUE constraint on column ${t.key} of ${label} is DEFERRABLE, and orgsync's upsert (INSERT ... ON CONFLICT) cannot use a deferrable constraint; drop it and add it again without DEFERRABLE, or add one that is not deferrable (ALTER TABLE ${label} ADD UNIQUE (${t.key}))`,
       );
     if (!uniqueColumns.has(`${t.table}\0${t.key}`))
       throw invalid(

@@ -72,7 +72,7 @@ export const SqlConfig = z
     database: z.string().min(1).optional(),
     user: z.string().min(1).optional(),
     password: secret().optional(),
-    /** TLS to the server: off unless set (or unless the URL says sslmode=...). */
+    /** TLS to the server: off unless set. The URL may not set it (sslmode=... is refused), nor may PGSSLMODE. */
     ssl: SslConfig.default(false),
     /** The schema the tables are in. */
     schema: Identifier.default('public'),

@@ -16,7 +16,10 @@ import type { Change, CurrentObject, ObjectType } from '../../src/sdk/types.js';
 import { syncAndReplan } from '../../test/support/engine.js';
 import { makeWorkspace } from '../../test/support/workspace.js';
 import { applyContext, create, remove, update } from '../csv-export/testing.js';
+import { applyChanges } from './apply.js';
+import { verifyTables } from './catalog.js';
 import { SqlConfig, sqlTarget } from './index.js';
+import { planTables } from './tables.js';
 import {
   closedPort,
   SAMPLE_OBJECTS,
@@ -224,11 +227,14 @@ describe('sql target on the sample tables', () => {
       'skipped',
     ]);
     expect(results[1]!.message).toMatch(
-      /^create unit u-noname refused by .*org_unit: null value in column "name"/,
+      /^create unit u-noname refused by orgsync_sql_\w+\.org_unit: a NOT NULL column would be empty \(not_null_violation, SQLSTATE 23502; column name; table orgsync_sql_\w+\.org_unit\)$/,
     );
-    expect(results[1]!.message).toContain('SQLSTATE 23502');
-    expect(results[3]!.message).toMatch(/^create person p-long refused by .*: value too long/);
-    expect(results[6]!.message).toMatch(/foreign key/);
+    expect(results[3]!.message).toMatch(
+      /^create person p-long refused by \S+: a value is too long for its column \(string_data_right_truncation, SQLSTATE 22001\)$/,
+    );
+    expect(results[6]!.message).toMatch(
+      /a foreign key does not hold \(foreign_key_violation, SQLSTATE 23503; constraint position_person_key_fkey; table \S+\.position\)$/,
+    );
     expect(results[7]!.message).toBe('skipped: test:person:p-long it waits for was failed');
     for (const r of results) expect(r.message ?? '').not.toContain('SECRET');
     expect(await db.query('SELECT person_key FROM person ORDER BY 1')).toEqual([
@@ -261,7 +267,7 @@ describe('sql target on the sample tables', () => {
       ]);
       // Transient: the executor tries p1 again in a new transaction; p2 is done.
       expect(statuses(results)).toEqual(['failed transient', 'applied']);
-      expect(results[0]!.message).toMatch(/statement timeout \(SQLSTATE 57014\)/);
+      expect(results[0]!.message).toMatch(/statement timeout \(query_canceled, SQLSTATE 57014\)/);
     } finally {
       await locker.query('ROLLBACK');
       await locker.end();
@@ -372,12 +378,50 @@ describe('sql target on typed columns', () => {
     // A value the column cannot take is refused without the value in the message.
     const bad = await apply(session, [update('person', 't1', null, { age: 'Jensen' })]);
     expect(statuses(bad)).toEqual(['failed invalid-value']);
-    expect(bad[0]!.message).toMatch(/invalid input syntax for type integer: <value> \(SQLSTATE 22P02\)/);
+    expect(bad[0]!.message).toMatch(
+      /a value is not of the column's type \(invalid_text_representation, SQLSTATE 22P02\)$/,
+    );
     expect(bad[0]!.message).not.toContain('Jensen');
     // Too long for char(3): refused, not cut to fit.
     const long = await apply(session, [update('person', 't1', null, { code: 'abcd' })]);
     expect(statuses(long)).toEqual(['failed invalid-value']);
-    expect(long[0]!.message).toMatch(/value too long for type character\(3\)/);
+    expect(long[0]!.message).toMatch(
+      /too long for its column \(string_data_right_truncation, SQLSTATE 22001\)/,
+    );
+  });
+
+  it('never quotes a refused value, not even one with quotes inside', async () => {
+    const session = open(typedConfig(), attributes);
+    await apply(session, [create('person', 'q1', null, { note: 'x' })]);
+    // The server does not escape inner quotes: `…integer: "Jens "JJ" Hansen"`.
+    const bad = await apply(session, [update('person', 'q1', null, { age: 'Jens "JJ" Hansen' })]);
+    expect(statuses(bad)).toEqual(['failed invalid-value']);
+    expect(bad[0]!.message).toMatch(/^update person q1 refused by \S+\.Typed Person: .*SQLSTATE 22P02\)$/);
+    expect(bad[0]!.message).not.toMatch(/Jens|JJ|Hansen/);
+  });
+
+  it('refuses a date that is not ISO 8601, which the server would read by its DateStyle', async () => {
+    const session = open(typedConfig(), attributes);
+    await apply(session, [create('person', 'd1', null, { note: 'x', hired: '2024-02-05' })]);
+    // With DateStyle ISO, MDY the server would store 05-02-2024 as 2 May.
+    const results = await apply(session, [
+      update('person', 'd1', null, { hired: '05-02-2024' }),
+      create('person', 'd2', null, { note: 'x', hired: '5/2/2024' }),
+      create('person', 'd3', null, { note: 'x', hired: 20240205 }),
+    ]);
+    expect(statuses(results)).toEqual([
+      'failed invalid-value',
+      'failed invalid-value',
+      'failed invalid-value',
+    ]);
+    expect(results[0]!.message).toMatch(
+      /^update person d1: attribute hired: column hired is date and takes a value only in ISO 8601 form \(YYYY-MM-DD\)/,
+    );
+    expect(results[0]!.message).not.toContain('2024');
+    expect(results[1]!.message).not.toContain('2024');
+    expect(
+      await db.query(`SELECT to_char(hired, 'YYYY-MM-DD') AS h FROM "Typed Person" WHERE id LIKE 'd%'`),
+    ).toEqual([{ h: '2024-02-05' }]);
   });
 });
 
@@ -452,13 +496,85 @@ describe('sql target configuration', () => {
     const base = { host: '127.0.0.1', port: 5432, tables: SAMPLE_TABLES_CONFIG };
     const noUser = open(SqlConfig.parse({ ...base, database: 'test', user: 'orgsync_no_such_role' }));
     expect((await noUser.check()).message).toMatch(
-      /role "orgsync_no_such_role" does not exist \(SQLSTATE 28000\)/,
+      /^connect to 127\.0\.0\.1:5432\/test as orgsync_no_such_role: the role does not exist, or pg_hba\.conf has no entry for it \(invalid_authorization_specification, SQLSTATE 28000\)$/,
     );
     expect(
       await noUser.apply([create('unit', 'u1', null, { name: 'x' })], applyContext()).catch((e) => e.kind),
     ).toBe('permission');
     const noDb = open(SqlConfig.parse({ ...base, database: 'orgsync_no_such_db', user: 'postgres' }));
     expect(await noDb.read!(['unit']).catch((e) => e.kind)).toBe('invalid-config');
+  });
+
+  it('refuses a key whose unique constraint is deferrable, which ON CONFLICT cannot use', async () => {
+    await db.query(
+      'CREATE TABLE deferred_unit (unit_key varchar(200) PRIMARY KEY DEFERRABLE INITIALLY IMMEDIATE, name text)',
+    );
+    const r = await open(
+      config({ tables: { unit: { table: 'deferred_unit', key: 'unit_key', columns: {} } } }),
+      { unit: ['name'] },
+    ).check();
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(
+      /tables\.unit\.key: the PRIMARY KEY or UNIQUE constraint on column unit_key of \S+\.deferred_unit is DEFERRABLE, and orgsync's upsert \(INSERT \.\.\. ON CONFLICT\) cannot use a deferrable constraint/,
+    );
+  });
+
+  it('refuses TLS settings in the URL, which would override ssl', () => {
+    for (const query of [
+      'sslmode=no-verify',
+      'sslmode=disable',
+      'ssl=true',
+      'sslrootcert=/tmp/ca.pem',
+      'x=1&sslmode=require',
+    ]) {
+      process.env['ORGSYNC_TEST_SQL_URL_TLS'] = `${TEST_PG_URL}?${query}`;
+      const cfg = SqlConfig.parse({
+        url: { env: 'ORGSYNC_TEST_SQL_URL_TLS' },
+        ssl: true,
+        schema: db.schema,
+        tables: SAMPLE_TABLES_CONFIG,
+      });
+      const thrown = (() => {
+        try {
+          open(cfg);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(thrown, query).toBeInstanceOf(ConnectorError);
+      expect((thrown as ConnectorError).kind).toBe('invalid-config');
+      expect((thrown as ConnectorError).message).toMatch(
+        /^url: the URL sets ssl\w*, which would override the ssl setting/,
+      );
+    }
+  });
+
+  it('keeps ssl: false as it is, whatever PGSSLMODE says', async () => {
+    // This server has no TLS: had pg taken PGSSLMODE=require, it would refuse to connect.
+    const before = process.env['PGSSLMODE'];
+    process.env['PGSSLMODE'] = 'require';
+    try {
+      expect(await open().check()).toMatchObject({ ok: true });
+    } finally {
+      if (before === undefined) delete process.env['PGSSLMODE'];
+      else process.env['PGSSLMODE'] = before;
+    }
+  });
+
+  it('refuses a URL whose password is not percent-encoded, never showing it', async () => {
+    const port = await closedPort();
+    process.env['ORGSYNC_TEST_SQL_URL_BAD'] = `postgres://orgsync:2024/Sommer@127.0.0.1:${port}/test`;
+    const cfg = SqlConfig.parse({ url: { env: 'ORGSYNC_TEST_SQL_URL_BAD' }, tables: SAMPLE_TABLES_CONFIG });
+    let thrown: unknown;
+    try {
+      open(cfg);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ConnectorError);
+    expect((thrown as ConnectorError).kind).toBe('invalid-config');
+    expect((thrown as ConnectorError).message).toMatch(/^url: the user or password in the URL holds a '\/'/);
+    expect((thrown as ConnectorError).message).not.toMatch(/Sommer|2024/);
   });
 
   it('reports a closed port as not ok and transient, and never prints the password', async () => {
@@ -496,6 +612,71 @@ describe('sql target configuration', () => {
     expect(r.message).toContain(`127.0.0.1:${port}/test`);
     for (const m of [checked.message, r.message, (thrown as Error).message])
       expect(m).not.toContain('S3cret');
+  });
+});
+
+describe('sql target refusals', () => {
+  it('never quotes what a trigger in the target raises, as it may carry a value', async () => {
+    await db.query(`CREATE TABLE guarded_person (person_key varchar(200) PRIMARY KEY, email varchar(254));
+      CREATE FUNCTION guard() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'person % exists', NEW.email USING DETAIL = NEW.email, HINT = NEW.email; END $$;
+      CREATE TRIGGER guard BEFORE INSERT ON guarded_person FOR EACH ROW EXECUTE FUNCTION guard();`);
+    const session = open(
+      config({ tables: { person: { table: 'guarded_person', key: 'person_key', columns: {} } } }),
+      { person: ['email'] },
+    );
+    const results = await apply(session, [create('person', 'g1', null, { email: 'anne.secret@kommune.dk' })]);
+    expect(statuses(results)).toEqual(['failed invalid-value']);
+    expect(results[0]!.message).toBe(
+      `create person g1 refused by ${db.schema}.guarded_person: a trigger or function in the database raised an error (raise_exception, SQLSTATE P0001)`,
+    );
+  });
+
+  it('fails a chunk refused for the statement (a missing GRANT) as one, without trying each row', async () => {
+    // Each statement that reaches the table counts itself in a sequence (which no rollback
+    // undoes) and is refused as a missing GRANT would be.
+    await db.query(`CREATE TABLE locked_unit (unit_key varchar(200) PRIMARY KEY, name text);
+      CREATE SEQUENCE locked_calls;
+      CREATE FUNCTION deny() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM nextval('${db.schema}.locked_calls');
+        RAISE EXCEPTION 'permission denied for table locked_unit' USING ERRCODE = '42501'; END $$;
+      CREATE TRIGGER deny BEFORE INSERT ON locked_unit FOR EACH STATEMENT EXECUTE FUNCTION deny();`);
+    const session = open(
+      config({ tables: { unit: { table: 'locked_unit', key: 'unit_key', columns: {} } } }),
+      { unit: ['name'] },
+    );
+    const units = Array.from({ length: 20 }, (_, i) => create('unit', `u${i}`, null, { name: `Enhed ${i}` }));
+    const results = await apply(session, units);
+    expect(new Set(statuses(results))).toEqual(new Set(['failed permission']));
+    expect(results[0]!.message).toMatch(
+      /^create unit u0 not applied to \S+\.locked_unit: a GRANT is missing \(insufficient_privilege, SQLSTATE 42501\)$/,
+    );
+    expect(await db.query('SELECT last_value::int AS n FROM locked_calls')).toEqual([{ n: 1 }]);
+  });
+
+  it('reports a connection the server dropped as transient, also when BEGIN is what finds out', async () => {
+    const cfg = config();
+    const client = new pg.Client({ connectionString: TEST_PG_URL });
+    const dropped = new Promise((resolve) => client.on('error', resolve));
+    await client.connect();
+    try {
+      const layouts = await verifyTables(client, cfg, planTables(cfg, SAMPLE_ATTRIBUTES), 'test');
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await db.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+      await dropped;
+      const thrown = await applyChanges(client, layouts, [create('unit', 'u1', null, { name: 'x' })], {
+        signal: new AbortController().signal,
+        chunkSize: 10,
+        scrub: (s) => s,
+      }).catch((e: unknown) => e);
+      expect(thrown).toBeInstanceOf(ConnectorError);
+      expect((thrown as ConnectorError).kind).toBe('transient');
+      expect((thrown as ConnectorError).message).toMatch(
+        /rolled back, nothing written\): the database did not answer/,
+      );
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   });
 });
 

@@ -20,15 +20,43 @@ export function toParam(value: AttrValue, column: Column, attribute: string): un
     if (value === null || Array.isArray(value)) return value;
     return value === '' ? [] : [String(value)];
   }
+  let one: string | number | boolean | null;
   if (Array.isArray(value)) {
-    if (value.length <= 1) return value[0] ?? null;
-    throw new ConnectorError(
-      'invalid-value',
-      `attribute ${attribute} holds ${value.length} values and column ${column.name} is ${column.typeName}, not an array: make it an array column (text[]) or join the values in the mapping (| join)`,
-    );
-  }
-  if (value === '' && column.category !== 'S') return null;
-  return value;
+    if (value.length > 1)
+      throw new ConnectorError(
+        'invalid-value',
+        `attribute ${attribute} holds ${value.length} values and column ${column.name} is ${column.typeName}, not an array: make it an array column (text[]) or join the values in the mapping (| join)`,
+      );
+    one = value[0] ?? null;
+  } else one = value as string | number | boolean | null;
+  if (one === '' && column.category !== 'S') return null;
+  if (column.category === 'D' && one !== null) checkIsoDate(one, column, attribute);
+  return one;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_TIME = /^\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/i;
+
+/**
+ * Dates and times only in ISO 8601 form. The server reads any other form by its DateStyle:
+ * with `ISO, MDY` (the default) `05-02-2024` is 2 May, where a Danish source meant 5
+ * February; such a value would be stored wrong without a word. Refused as invalid-value,
+ * naming the attribute and column, never the value.
+ */
+function checkIsoDate(value: string | number | boolean, column: Column, attribute: string): void {
+  const type = column.sqlType.replace(/^pg_catalog\./, '');
+  const [form, pattern] =
+    type === 'date'
+      ? ['YYYY-MM-DD', ISO_DATE]
+      : type === 'time' || type === 'timetz'
+        ? ['HH:MM:SS', ISO_TIME]
+        : ['YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with an optional offset', ISO_TIMESTAMP];
+  if (typeof value === 'string' && pattern.test(value)) return;
+  throw new ConnectorError(
+    'invalid-value',
+    `attribute ${attribute}: column ${column.name} is ${column.typeName} and takes a value only in ISO 8601 form (${form}), as the server would read any other form by its DateStyle and might swap day and month; give the value in that form in the source or the mapping`,
+  );
 }
 
 /**
