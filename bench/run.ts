@@ -6,6 +6,7 @@
  *   BENCH_NIGHTLY_REPEATS=5 npm run bench     how often the nightly run is measured (median reported)
  *   BENCH_SKIP_AD=1 npm run bench             without the Active Directory figures (bench/ad.ts)
  *   BENCH_SKIP_FK=1 npm run bench             without the FK Organisation figures (bench/fk.ts)
+ *   BENCH_SKIP_LOB=1 npm run bench            without the line-of-business figures (bench/lob.ts: sql, ldap)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -98,4 +99,10 @@ if (process.env['BENCH_SKIP_FK'] !== '1') {
   execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'fk-signing.ts')], {
     stdio: 'inherit',
   });
+}
+
+// The line-of-business targets (bench/lob.ts): sql against the local PostgreSQL, ldap against a
+// slapd it starts, each next to its raw protocol; in its own process, for its own peak memory.
+if (process.env['BENCH_SKIP_LOB'] !== '1') {
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'lob.ts')], { stdio: 'inherit' });
 }
