@@ -159,9 +159,15 @@ async function duplicate(s: Session, kind: Kind, change: Change, what: string): 
     const byName = await s.dir.findUserName(userName, true);
     if (byName) return adopt(s, change, byName, what);
   }
+  // Many services want unique Group displayNames, and unit names repeat (every school has an
+  // "Administration"): a name that tells the units apart is the lasting fix.
+  const unitHint =
+    kind === 'unit'
+      ? '; when units share the name, map a displayName that tells them apart, such as "${unit.name} (${unit.key})"'
+      : '';
   throw new ConnectorError(
     'conflict',
-    `${what}: the service refused the new ${WORD[kind]} as a duplicate (409), and holds none with this ${kind}'s externalId; another ${WORD[kind]} has the same ${kind === 'person' ? 'userName' : 'displayName'}: remove it, or set its externalId to ${s.dir.externalIdOf(kind, change.key)} so that orgsync takes it over`,
+    `${what}: the service refused the new ${WORD[kind]} as a duplicate (409), and holds none with this ${kind}'s externalId; another ${WORD[kind]} has the same ${kind === 'person' ? 'userName' : 'displayName'}: remove it, or set its externalId to ${s.dir.externalIdOf(kind, change.key)} so that orgsync takes it over${unitHint}`,
   );
 }
 
@@ -173,7 +179,18 @@ async function adopt(s: Session, change: Change, user: Found, what: string): Pro
       `${what}: a User with this person's userName exists and belongs to something else (its externalId is set); clear its externalId to let orgsync take it over, or map another userName`,
     );
   s.logger.info({ person: change.key }, 'adopting the existing User with the same userName');
-  return converge(s, 'person', change, user, { externalId: change.key }, what);
+  return converge(s, 'person', change, user, { externalId: change.key, adopting: true }, what);
+}
+
+/**
+ * Whether an inactive User found for a create may be activated: only when orgsync itself
+ * deactivated it (the state's link says so, for this id), or the change says to enable.
+ * A User an administrator suspended, or one adopted by its userName, stays as it is.
+ */
+async function mayActivate(s: Session, change: Change, id: string): Promise<boolean> {
+  if (change.enable === true) return true;
+  const link = (await s.links?.())?.get(`person:${change.key}`);
+  return link?.disabled === true && (link.targetId === null || link.targetId === id);
 }
 
 /** Brings an existing resource to the change's values: only what differs is written. */
@@ -182,17 +199,18 @@ async function converge(
   kind: Kind,
   change: Change,
   found: Found,
-  extra: Pick<Write, 'externalId'>,
+  extra: Pick<Write, 'externalId'> & { adopting?: boolean },
   what: string,
 ): Promise<ChangeResult> {
   const path = `${ENDPOINT[kind]}/${encodeURIComponent(found.id)}`;
   const got = found.resource === undefined ? await s.http.get(path, what) : undefined;
   const resource = found.resource ?? got!.body;
   const version = found.resource === undefined ? got!.version : found.version;
+  const activate =
+    kind === 'person' && inactive(resource) && !extra.adopting && (await mayActivate(s, change, found.id));
   const write: Write = {
     edits: await editsAgainst(s, kind, resource, change.attrs),
-    // A create means the person is active, whoever deactivated the User before.
-    active: kind === 'person' && inactive(resource) ? true : undefined,
+    active: activate ? true : undefined,
     externalId: extra.externalId,
   };
   s.dir.remember(kind, change.key, { id: found.id, version });

@@ -13,46 +13,49 @@ interface ScimErrorBody {
 }
 
 /**
- * Words a service quotes in its errors that are schema, not data: attribute names of the
- * core and enterprise schemas, PATCH ops. Anything else it quotes may be a refused value.
+ * Attribute names of the core and enterprise schemas (RFC 7643 sections 4 and 8): what an
+ * error message may name, because it names no one.
  */
-const SCHEMA_WORDS = new Set(
+const ATTRIBUTES = new Map(
   [
-    'userName name givenName familyName middleName formatted displayName nickName title userType',
-    'preferredLanguage locale timezone active emails phoneNumbers addresses ims photos roles',
-    'entitlements groups members value type primary display externalId id meta schemas version',
+    'userName name givenName familyName middleName honorificPrefix honorificSuffix formatted',
+    'displayName nickName profileUrl title userType preferredLanguage locale timezone active',
+    'password emails phoneNumbers ims photos addresses streetAddress locality region postalCode',
+    'country entitlements roles x509Certificates groups members externalId',
     'employeeNumber costCenter organization division department manager',
-    'add replace remove op path Operations PATCH PUT POST DELETE User Group',
   ]
     .join(' ')
-    .toLowerCase()
-    .split(' '),
+    .split(' ')
+    .map((name) => [name.toLowerCase(), name]),
 );
 
-/** Whether quoted text is a schema word or attribute path (`emails[type eq ...].value`, a URN). */
-const isSchemaText = (t: string): boolean =>
-  /^urn:[\w.:-]+$/i.test(t) ||
-  t
-    .replace(/\[[^\]]*\]/g, '')
-    .split('.')
-    .every((part) => SCHEMA_WORDS.has(part.toLowerCase()));
+/** How many attribute names a message repeats at most. */
+const MAX_NAMED = 5;
 
 /**
- * The service's own words, without what may be personal: services quote the value they
- * refused ("userName 'anne@kommune.dk' is taken"). Quoted text that is not a schema word,
- * and e-mail addresses, go.
+ * What may be said of the service's own words (`detail`): only the attribute names it
+ * mentions. Services write the value they refused into the detail, quoted or not
+ * ("User jeha01 already exists", "displayName Jens Ærø-Hansen exceeds 20 characters"),
+ * so the text itself is never repeated: a schema attribute name, or an extension
+ * attribute's URN, is recognised and named; everything else is left out.
  */
 export function scimDetail(body: unknown): string {
   const detail = (body as ScimErrorBody | null)?.detail;
-  if (typeof detail !== 'string' || detail.trim() === '') return '';
-  const text = detail
-    .replace(/"[^"]*"|'[^']*'/g, (quoted) =>
-      isSchemaText(quoted.slice(1, -1)) ? quoted : `${quoted[0]}…${quoted[0]}`,
-    )
-    .replace(/[^\s'"<>()]+@[^\s'"<>()]+/g, '<e-mail>')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  if (typeof detail !== 'string') return '';
+  const named: string[] = [];
+  for (const token of detail.match(/urn:[\w.:-]*[\w]|[A-Za-z][\w$]*(?:\.[A-Za-z][\w$]*)*/g) ?? []) {
+    const parts = token.split('.');
+    const name = /^urn:/i.test(token)
+      ? /^urn:.*:(scim|schemas?):/i.test(token)
+        ? token
+        : undefined
+      : parts.every((p) => ATTRIBUTES.has(p.toLowerCase()))
+        ? parts.map((p) => ATTRIBUTES.get(p.toLowerCase())!).join('.')
+        : undefined;
+    if (name !== undefined && !named.includes(name)) named.push(name);
+    if (named.length === MAX_NAMED) break;
+  }
+  return named.length === 0 ? '' : `the service's message names ${named.join(', ')}`;
 }
 
 export const scimTypeOf = (body: unknown): string | undefined => {
@@ -103,8 +106,12 @@ export function statusError(
   );
 }
 
-/** No answer at all: the service is down, unreachable, or too slow. Worth another try. */
+/**
+ * No answer at all: the service is down, unreachable, or too slow. Worth another try. The
+ * network error is not kept as the cause: its message holds the whole URL, filters with
+ * userNames included, and loggers print causes. Its code is in the message.
+ */
 export function transportError(what: string, origin: string, e: unknown, timeoutMs: number): ConnectorError {
   if (e instanceof ConnectorError) return e;
-  return new ConnectorError('transient', `${what}: ${origin} ${networkReason(e, timeoutMs)}`, { cause: e });
+  return new ConnectorError('transient', `${what}: ${origin} ${networkReason(e, timeoutMs)}`);
 }

@@ -55,6 +55,15 @@ function openSession(cfg: ScimConfig, ctx: TargetContext): TargetSession {
     return discovery;
   };
   const dir = new Directory(http, cfg, features);
+  // What orgsync recorded, loaded once for the writes that ask (whether it deactivated a User).
+  let links: ReturnType<NonNullable<TargetContext['links']>> | null = null;
+  const linksOnce = () => {
+    links ??= ctx.links!().catch((e: unknown) => {
+      links = null;
+      throw e;
+    });
+    return links;
+  };
   let session: Promise<Session> | null = null;
   const ready = () => {
     session ??= features().then(
@@ -65,11 +74,12 @@ function openSession(cfg: ScimConfig, ctx: TargetContext): TargetSession {
         features: { ...f },
         dir,
         transport: f.bulk
-          ? new BulkTransport(http, { ...f.bulk, windowMs: cfg.bulk.windowMs })
+          ? new BulkTransport(http, { ...f.bulk, windowMs: cfg.bulk.windowMs }, ctx.logger)
           : new DirectTransport(http),
         logger: ctx.logger,
         groupLocks: new Map(),
         paths,
+        links: ctx.links ? linksOnce : undefined,
       }),
       (e: unknown) => {
         session = null;

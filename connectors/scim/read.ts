@@ -49,6 +49,14 @@ export async function readService(
   const seen: Seen[] = [];
   /** User id -> keys of the unit Groups it is a member of. */
   const memberOf = new Map<string, string[]>();
+  /** Groups listed without a `members` attribute at all: id -> unit key. */
+  const unlisted = new Map<string, string>();
+  const addMembers = (key: string, list: unknown) => {
+    for (const m of Array.isArray(list) ? list : []) {
+      const user = prop(m, 'value');
+      if (typeof user === 'string') (memberOf.get(user) ?? memberOf.set(user, []).get(user)!).push(key);
+    }
+  };
 
   const visitor = (kind: Kind, wanted: boolean) => (r: unknown) => {
     const key = s.dir.keyOfResource(kind, r);
@@ -56,10 +64,9 @@ export async function readService(
     if (key === undefined) return;
     if (members && kind === 'unit') {
       const list = prop(r, 'members');
-      for (const m of Array.isArray(list) ? list : []) {
-        const user = prop(m, 'value');
-        if (typeof user === 'string') (memberOf.get(user) ?? memberOf.set(user, []).get(user)!).push(key);
-      }
+      // No members at all: an empty Group, or a service that leaves members out of listings.
+      if (list === undefined || list === null) unlisted.set(id, key);
+      else addMembers(key, list);
     }
     if (!wanted) return;
     const raw = new Map<string, unknown>();
@@ -68,6 +75,8 @@ export async function readService(
   };
   if (persons) await s.dir.scan('person', visitor('person', true));
   if (units || members) await s.dir.scan('unit', visitor('unit', units), { members });
+  /** Unit keys whose members the service does not show: the placement orgsync recorded stands. */
+  const unknownMembers = members ? await readUnlisted(s, unlisted, links, addMembers) : new Set<string>();
 
   const objects: CurrentObject[] = [];
   const relinks = new Map<string, string>();
@@ -97,7 +106,7 @@ export async function readService(
       targetId: o.id,
       // Several unit Groups (someone added one by hand): the one orgsync placed them in counts.
       parentKey: members
-        ? placed !== null && groups.includes(placed)
+        ? placed !== null && (groups.includes(placed) || unknownMembers.has(placed))
           ? placed
           : (groups[0] ?? null)
         : placed,
@@ -107,6 +116,39 @@ export async function readService(
     });
   }
   return { objects, relinks };
+}
+
+/** Groups read one at a time, at most this many at once. */
+const GROUP_READS = 8;
+
+/**
+ * The members of Groups the listing showed without any: many services leave members out of
+ * list answers, and an empty Group has none to show. Only Groups orgsync placed someone in
+ * are read again, by themselves (all of them when the state holds no placements); a Group
+ * that shows no members even then is answered with the unit keys whose members are unknown.
+ */
+async function readUnlisted(
+  s: Session,
+  unlisted: ReadonlyMap<string, string>,
+  links: ReadonlyMap<string, Link> | undefined,
+  addMembers: (key: string, list: unknown) => void,
+): Promise<Set<string>> {
+  const placedIn = new Set<string>();
+  for (const [id, link] of links ?? [])
+    if (id.startsWith('person:') && typeof link.parentKey === 'string') placedIn.add(link.parentKey);
+  const wanted = [...unlisted].filter(([, key]) => links === undefined || placedIn.has(key));
+  const unknown = new Set<string>();
+  for (let i = 0; i < wanted.length; i += GROUP_READS) {
+    await Promise.all(
+      wanted.slice(i, i + GROUP_READS).map(async ([id, key]) => {
+        const got = await s.http.get(`/Groups/${encodeURIComponent(id)}`, 'read Group members', [404]);
+        const list = got.status === 404 ? undefined : prop(got.body, 'members');
+        if (list === undefined || list === null) unknown.add(key);
+        else addMembers(key, list);
+      }),
+    );
+  }
+  return unknown;
 }
 
 /** A mapped value as read; a reference as the key of what it points at (an unknown id stays an id). */

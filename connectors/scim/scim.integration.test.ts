@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { openEngine } from '../../src/engine/context.js';
@@ -22,6 +23,7 @@ import { edits, initialOrganisation, type Organisation } from '../../src/testing
 import { applyRecorded } from '../../test/support/engine.js';
 import { freePort } from '../../test/support/ports.js';
 import { ENTERPRISE, type ScimServer, type Stored, startScimServer } from '../../test/support/scim-server.js';
+import { statusError } from './errors.js';
 import { ScimConfig, scimTarget } from './index.js';
 
 const AS_OF = '2026-01-06';
@@ -597,5 +599,212 @@ describe('scim target against a SCIMMY service provider', () => {
     expect(checked.message).toContain('ECONNREFUSED');
     const [r] = await applyFresh(closed, creates.slice(0, 1));
     expect(r).toMatchObject({ status: 'failed', errorKind: 'transient' });
+  });
+
+  it('fills a typed entry’s sub-attributes in that one entry, and converges', async () => {
+    server.configure({ auth: BEARER });
+    const ws = workspace();
+    const school = ws.org.units.find((u) => u.key === '20')!;
+    delete school.costCentre; // Bo's unit: what the entries below take from it is empty at first
+    const objects = {
+      ...MAPPING,
+      person: {
+        attributes: {
+          ...MAPPING.person.attributes,
+          'addresses.work.streetAddress': '${unit.name}',
+          'addresses.work.locality': '${unit.costCentre}', // the README's example
+          'addresses.home.locality': '${unit.costCentre}',
+          'addresses.home.postalCode': '${unit.costCentre}',
+          'phoneNumbers.work': '${unit.costCentre}',
+          'phoneNumbers.work.display': '${unit.costCentre}',
+        },
+      },
+    };
+    expect(await sync(ws.config({}, { objects }))).toEqual({ problems: [], again: 0 });
+    expect(user('bo').data['addresses']).toEqual([
+      { type: 'work', streetAddress: 'Skole + Dagtilbud', primary: true },
+    ]);
+    expect(user('bo').data['phoneNumbers']).toBeUndefined();
+
+    // Empty sub-attributes get values: each goes into the one entry of its type.
+    school.costCentre = '120';
+    expect(await sync(ws.config({}, { objects }))).toEqual({ problems: [], again: 0 });
+    const addresses = user('bo').data['addresses'] as Record<string, unknown>[];
+    expect(addresses).toHaveLength(2);
+    expect(addresses).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'work', streetAddress: 'Skole + Dagtilbud', locality: '120' }),
+        expect.objectContaining({ type: 'home', locality: '120', postalCode: '120' }),
+      ]),
+    );
+    expect(user('bo').data['phoneNumbers']).toEqual([
+      expect.objectContaining({ type: 'work', value: '120', display: '120' }),
+    ]);
+    // The next run finds nothing to do: no second entry of a type was made.
+    expect(await sync(ws.config({}, { objects }))).toEqual({ problems: [], again: 0 });
+    expect(user('bo').data['addresses']).toHaveLength(2);
+  });
+
+  it('never activates a User an administrator deactivated, adopted or found again by a create', async () => {
+    server.configure({ auth: BEARER });
+    // Suspended before orgsync came: adopted by its userName, and left inactive.
+    server.add('Users', { userName: 'bo', active: false });
+    const ws = workspace();
+    const path = ws.config();
+    const creates = await plannedChanges(path);
+    expect(await sync(path)).toEqual({ problems: [], again: 0 });
+    expect(user('bo').data).toMatchObject({ externalId: expect.stringMatching(/^p-/), active: false });
+    expect(user('anne').data['active']).toBe(true);
+
+    // A create applied later (a plan made before, a resumed run) finds the User: an
+    // administrator's deactivation stays.
+    const results = await applyFresh(path, creates);
+    expect(results.filter((r) => r.status !== 'applied')).toEqual([]);
+    expect(user('bo').data['active']).toBe(false);
+
+    // orgsync's own deactivation is orgsync's to undo.
+    server.modify('Users', user('bo').id, (d) => {
+      d['active'] = true;
+    });
+    edits.leave(ws.org);
+    expect(await sync(ws.config())).toEqual({ problems: [], again: 0 });
+    expect(user('bo').data['active']).toBe(false);
+    const again = await applyFresh(path, creates);
+    expect(again.filter((r) => r.status !== 'applied')).toEqual([]);
+    expect(user('bo').data['active']).toBe(true);
+  });
+
+  it('matches /Bulk answers by what they name, whatever their order', async () => {
+    server.configure({
+      auth: BEARER,
+      bulk: { maxOperations: 5, maxPayloadSize: 1_048_576 },
+      bulkReversed: true,
+    });
+    const ws = workspace();
+    expect(await sync(ws.config({}, { concurrency: 8 }))).toEqual({ problems: [], again: 0 });
+    expect(requests('POST', '/Bulk').length).toBeGreaterThan(0);
+    expect(requests('POST', '/Users')).toEqual([]);
+    expect(memberIds(group('1'))).toEqual([user('anne').id]);
+    expect(memberIds(group('20'))).toEqual([user('bo').id]);
+    expect(memberIds(group('21'))).toEqual([user('carl').id]);
+    edits.update(ws.org);
+    expect(await sync(ws.config({}, { concurrency: 8 }))).toEqual({ problems: [], again: 0 });
+    expect(user('bo').data['title']).toBe('Overlærer');
+    expect(requests('PUT')).toEqual([]);
+  });
+
+  it.each([405, 413, 501] as const)(
+    'sends the changes one by one when the service refuses /Bulk itself (%i), and keeps PATCH',
+    async (refusal) => {
+      server.configure({
+        auth: BEARER,
+        bulk: { maxOperations: 3, maxPayloadSize: 1_048_576 },
+        bulkRefusal: refusal,
+      });
+      const ws = workspace();
+      expect(await sync(ws.config({}, { concurrency: 8 }))).toEqual({ problems: [], again: 0 });
+      expect(requests('POST', '/Bulk').every((r) => r.status === refusal)).toBe(true);
+      expect(requests('POST', '/Bulk').length).toBeGreaterThan(0);
+      expect(server.users.size).toBe(3);
+      expect(memberIds(group('21'))).toEqual([user('carl').id]);
+      edits.update(ws.org);
+      expect(await sync(ws.config({}, { concurrency: 8 }))).toEqual({ problems: [], again: 0 });
+      expect(user('bo').data['title']).toBe('Overlærer');
+      // The refusal was the bulk request's, not PATCH's: PATCH stays.
+      expect(requests('PATCH', '/Users/').length).toBeGreaterThan(0);
+      expect(requests('PUT')).toEqual([]);
+    },
+  );
+
+  it('leaves HR values that read like bulk references as they are', async () => {
+    server.configure({ auth: BEARER, bulk: { maxOperations: 10, maxPayloadSize: 1_048_576 } });
+    const ws = workspace();
+    ws.org.positions.find((p) => p.key === 'p-bo')!.title = 'Lead bulkId:new';
+    expect(await sync(ws.config({}, { concurrency: 8 }))).toEqual({ problems: [], again: 0 });
+    expect(requests('POST', '/Bulk').length).toBeGreaterThan(0);
+    expect(user('bo').data['title']).toBe('Lead bulkId:new');
+    expect(memberIds(group('20'))).toEqual([user('bo').id]);
+  });
+
+  it('reports repeated unit names a service refuses, and takes a displayName that tells them apart', async () => {
+    server.configure({ auth: BEARER, uniqueGroupNames: true });
+    const ws = workspace();
+    ws.org.units.find((u) => u.key === '21')!.name = 'Skole + Dagtilbud'; // as unit 20
+    const { problems } = await sync(ws.config());
+    const refused = problems.find((p) => p.changeId.includes(':unit:'));
+    expect(refused).toMatchObject({ errorKind: 'conflict' });
+    expect(refused!.message).toContain('409');
+    expect(refused!.message).toContain('"${unit.name} (${unit.key})"');
+
+    server.reset();
+    const fixed = workspace();
+    fixed.org.units.find((u) => u.key === '21')!.name = 'Skole + Dagtilbud';
+    const objects = { ...MAPPING, unit: { attributes: { displayName: '${unit.name} (${unit.key})' } } };
+    expect(await sync(fixed.config({}, { objects }))).toEqual({ problems: [], again: 0 });
+    expect(group('21')!.data['displayName']).toBe('Skole + Dagtilbud (21)');
+  });
+
+  it.each(['single', 'never'] as const)(
+    'reads each person’s unit when the service leaves Group members out of listings (members: %s)',
+    async (groupMembers) => {
+      server.configure({ auth: BEARER, groupMembers });
+      const ws = workspace();
+      expect(await sync(ws.config())).toEqual({ problems: [], again: 0 });
+      expect(requests('GET', '/Groups/').length).toBeGreaterThan(0); // read one by one
+      edits.move(ws.org);
+      expect(await sync(ws.config())).toEqual({ problems: [], again: 0 });
+      expect(memberIds(group('21'))).toEqual([]);
+      expect(memberIds(group('10'))).toEqual([user('carl').id]);
+    },
+  );
+
+  it('names attributes from the service’s error detail, never its values', () => {
+    const cases: [string, string[], string | null][] = [
+      ['User jeha01 already exists', ['jeha01'], null],
+      ['displayName Jens Ærø-Hansen exceeds 20 characters', ['Jens', 'Ærø'], 'displayName'],
+      ["userName 'anne@kommune.dk' is taken", ['anne', 'kommune'], 'userName'],
+      ["Value 'O'Brien, jr.' of name.familyName is invalid", ['Brien', 'jr'], 'name.familyName'],
+      [
+        `Attribute ${ENTERPRISE}:employeeNumber value 0101701111 is not allowed`,
+        ['0101701111'],
+        `${ENTERPRISE}:employeeNumber`,
+      ],
+    ];
+    for (const [detail, values, named] of cases) {
+      const e = statusError('update person p-0123456789abcdef0123', 400, {
+        scimType: 'invalidValue',
+        detail,
+      });
+      expect(e.message).toMatch(/^update person p-0123456789abcdef0123: SCIM 400 invalidValue/);
+      for (const v of values) expect(e.message).not.toContain(v);
+      if (named) expect(e.message).toContain(`names ${named}`);
+      expect(e.kind).toBe('invalid-value');
+    }
+  });
+
+  it('keeps no network error, whose message holds the URL and its filter, as the cause', async () => {
+    server.configure({ auth: BEARER, drop: /filter=/ });
+    const ws = workspace();
+    const path = ws.config();
+    const creates = await plannedChanges(path);
+    const engine = await openEngine(path, { logger: silentLogger() });
+    const session = await openTarget(engine, engine.loaded.targets[0]!);
+    try {
+      const person = creates.find((c) => c.type === 'person')!;
+      const e = await session.apply([person], { runId: 'drop', signal: new AbortController().signal }).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(ConnectorError);
+      expect(e).toMatchObject({ kind: 'transient' });
+      expect((e as Error).cause).toBeUndefined();
+      expect(requests('GET', '/Users?filter=').length).toBeGreaterThan(0);
+      const shown = inspect(e, { depth: 10 });
+      expect(shown).not.toContain('/Users?');
+      expect(shown).not.toMatch(/externalId(%20| )eq/);
+    } finally {
+      await session.close?.();
+      await engine.close();
+    }
   });
 });

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { normaliseEmpty, sameText } from '../../src/plan/diff.js';
+import type { Link } from '../../src/sdk/connector.js';
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { AttrValue } from '../../src/sdk/types.js';
 import { getOrCreate } from '../../src/util/collections.js';
@@ -43,6 +44,8 @@ export interface Session {
   groupLocks: Map<string, RwLock>;
   /** Parsed mapping attribute names, per kind. */
   paths: Record<Kind, Map<string, AttrPath>>;
+  /** What orgsync recorded for each object (`type:key` -> link), when the engine tells. */
+  links?: (() => Promise<ReadonlyMap<string, Link>>) | undefined;
 }
 
 /** One attribute to set (value) or clear (undefined), and whether it has a value now (undefined: unknown). */
@@ -144,21 +147,38 @@ export function attrValue(v: unknown): AttrValue {
 const opName = (s: Session, op: 'add' | 'replace' | 'remove') =>
   s.cfg.patchOpCase === 'capitalised' ? `${op[0]!.toUpperCase()}${op.slice(1)}` : op;
 
+/** The entry of a typed multi-valued attribute an edit belongs to: `addresses` + `work`, without case. */
+const entryKey = (p: AttrPath & { kind: 'typed' }) => `${p.attr.toLowerCase()}\u0000${p.type.toLowerCase()}`;
+
+/**
+ * The PATCH operations of a write. A typed entry's sub-attribute that has no value yet goes
+ * as `replace emails[type eq "work"].display`: it fills the entry of that type, and a
+ * service that holds no such entry answers `400 noTarget`, which writes the change with PUT.
+ * Only a new entry's `value` goes as `add emails [{type, value}]` (a filtered path that
+ * matches nothing is noTarget), with every other new sub-attribute of that entry in the
+ * same object: an `add` to a multi-valued attribute appends (RFC 7644 section 3.5.2.1), so
+ * a second `add` of the same type would make a second entry.
+ */
 function patchMessage(s: Session, w: Write): object | null {
   const ops: { op: string; path: string; value?: unknown }[] = [];
+  /** New entries (a `value` that was not there): the object sent, by entry. */
+  const adding = new Map<string, Record<string, unknown>>();
+  for (const e of w.edits)
+    if (e.value !== undefined && e.existed === false && e.path.kind === 'typed' && e.path.sub === 'value')
+      adding.set(entryKey(e.path), { type: e.path.type });
   for (const e of w.edits) {
     if (e.value === undefined) {
       if (e.existed !== false) ops.push({ op: opName(s, 'remove'), path: removePath(e.path) });
-    } else if (e.existed === false && e.path.kind === 'typed') {
-      // No entry of that type yet: a filtered path would match nothing (400 noTarget).
-      ops.push({
-        op: opName(s, 'add'),
-        path: e.path.attr,
-        value: [{ type: e.path.type, [e.path.sub]: e.value }],
-      });
+      continue;
+    }
+    const entry = e.path.kind === 'typed' && e.existed === false ? adding.get(entryKey(e.path)) : undefined;
+    if (entry && e.path.kind === 'typed') {
+      if (Object.keys(entry).length === 1)
+        ops.push({ op: opName(s, 'add'), path: e.path.attr, value: [entry] });
+      entry[e.path.sub] = e.value;
     } else
       ops.push({
-        op: opName(s, e.existed === false ? 'add' : 'replace'),
+        op: opName(s, e.existed === false && e.path.kind !== 'typed' ? 'add' : 'replace'),
         path: patchPath(e.path),
         value: e.value,
       });

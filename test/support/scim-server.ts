@@ -12,7 +12,10 @@
  * - PATCH ops accepted only capitalised (`Replace`) or only lower case, as some SaaS do;
  * - 429 with Retry-After for the next N requests;
  * - userName unique (409 uniqueness), members of a deleted user dropped from groups;
- * - a page size limit below what the client asks for, or startIndex ignored.
+ * - a page size limit below what the client asks for, or startIndex ignored;
+ * - Group members left out of listings (or of every read), as many services do;
+ * - /Bulk answered in another order than the operations, or refused as a whole (405, 413, 501);
+ * - a connection dropped for requests matching a pattern (no answer at all).
  *
  * SCIMMY is a singleton (its config and resource handlers are process-wide), so one server
  * runs per test process: startScimServer() refuses a second; configure() and reset() change
@@ -50,6 +53,14 @@ export interface ScimServerOptions {
   uniqueGroupNames: boolean;
   /** Every page starts at the first resource, whatever startIndex asks (a broken service). */
   ignoreStartIndex: boolean;
+  /** Where a Group's members are sent: every read, only a Group read by itself, or never. */
+  groupMembers: 'always' | 'single' | 'never';
+  /** The /Bulk answer's operations in reverse order (RFC 7644 does not promise the order). */
+  bulkReversed: boolean;
+  /** Answers every /Bulk request with this status, whatever ServiceProviderConfig says. */
+  bulkRefusal: 405 | 413 | 501 | null;
+  /** Requests whose URL (below the base path) matches are answered by dropping the connection. */
+  drop: RegExp | null;
 }
 
 const DEFAULTS: ScimServerOptions = {
@@ -62,6 +73,10 @@ const DEFAULTS: ScimServerOptions = {
   maxPageSize: 1000,
   uniqueGroupNames: false,
   ignoreStartIndex: false,
+  groupMembers: 'always',
+  bulkReversed: false,
+  bulkRefusal: null,
+  drop: null,
 };
 
 /** One resource as the store holds it: its attributes, and what the server keeps about it. */
@@ -271,6 +286,10 @@ function quirks(record: RequestRecord[]) {
       res.setHeader('Retry-After', String(s.throttled.retryAfterSeconds));
       return scimError(res, 429, 'Too many requests');
     }
+    if (s.options.drop?.test(req.url)) {
+      req.socket.destroy();
+      return;
+    }
     if (!authorised(req)) return next(); // SCIMMY's own auth handler answers 401
     const query = req.query as Record<string, unknown>;
     if (!s.options.filter && 'filter' in query)
@@ -294,6 +313,40 @@ function quirks(record: RequestRecord[]) {
     }
     if (req.method === 'POST' && req.path === '/Bulk' && !s.options.bulk)
       return scimError(res, 501, 'Bulk is not supported');
+    if (req.method === 'POST' && req.path === '/Bulk' && s.options.bulkRefusal)
+      return scimError(res, s.options.bulkRefusal, 'Bulk request refused');
+    const listing = req.method === 'GET' && /^\/Groups\/?$/.test(req.path);
+    const single = req.method === 'GET' && /^\/Groups\/[^/]+$/.test(req.path);
+    const omitMembers =
+      (listing && s.options.groupMembers !== 'always') || (single && s.options.groupMembers === 'never');
+    const reverse = req.method === 'POST' && req.path === '/Bulk' && s.options.bulkReversed;
+    if (omitMembers || reverse) {
+      // Changes the answer on its way out (SCIMMY's own reads, inside PATCH, still see members).
+      const send = res.send.bind(res);
+      let changed = false; // express's res.json calls send again with the text
+      res.send = (body?: unknown) => {
+        if (changed) return send(body);
+        changed = true;
+        let data = body;
+        if (typeof data === 'string' || Buffer.isBuffer(data)) {
+          try {
+            data = JSON.parse(String(data));
+          } catch {
+            return send(body);
+          }
+        }
+        const out = JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
+        if (omitMembers) {
+          const list = Array.isArray(out['Resources'])
+            ? (out['Resources'] as Record<string, unknown>[])
+            : [out];
+          for (const r of list) delete r['members'];
+        }
+        if (reverse && Array.isArray(out['Operations'])) out['Operations'].reverse();
+        if (!res.get('content-type')) res.type('application/scim+json');
+        return send(JSON.stringify(out));
+      };
+    }
     if (s.options.etag && target && ['PUT', 'PATCH', 'DELETE'].includes(req.method)) {
       const ifMatch = req.header('if-match');
       const found = store(target.type).get(target.id);
