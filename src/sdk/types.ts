@@ -80,7 +80,7 @@ export interface Change {
   oldParentKey?: string | null;
   /** For create/replace: every attribute. For update/move: only the attributes that differ. */
   attrs: AttrChange[];
-  /** Re-enables an object that was disabled (update). */
+  /** Re-enables an object that was disabled: on an update, or on a move when it also moved. */
   enable?: boolean;
   /** Why, in words a person reads: "unit 4711 no longer exists in HR". No personal data. */
   reason: string;
