@@ -6,16 +6,16 @@
  * by hand found again by entryUUID, flat persons, and the connection: an unreachable port,
  * a wrong password, StartTLS and LDAPS with a CA file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, Entry } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { childDn, parentDn, parseDn, sameDn } from '../../src/ldap/dn.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { Change } from '../../src/sdk/types.js';
+import { jsonHrWorkspace } from '../../src/testing/workspace.js';
 import { syncAndReplan } from '../../test/support/engine.js';
 import { freePort } from '../../test/support/ports.js';
 import { type Slapd, startSlapd } from '../../test/support/slapd.js';
@@ -92,45 +92,34 @@ function workspace(
   baseDn: string,
   extra: { config?: Record<string, unknown>; target?: Record<string, unknown> } = {},
 ) {
-  const dir = mkdtempSync(join(tmpdir(), 'orgsync-ldap-test-'));
-  writeFileSync(join(dir, 'pseudonym.key'), 'ldap-test-pseudonym-key\n');
-  const configPath = join(dir, 'orgsync.yaml');
+  const ws = jsonHrWorkspace('orgsync-ldap-test-');
   const write = (onRemove: 'disable' | 'delete') =>
-    writeFileSync(
-      configPath,
-      stringify({
-        source: { connector: 'json-hr', config: { path: join(dir, 'hr.json') } },
-        privacy: { pseudonymKey: { file: join(dir, 'pseudonym.key') } },
-        state: { kind: 'sqlite', path: join(dir, 'state.db') },
-        workDir: join(dir, 'work'),
-        targets: [
-          {
-            name: 'ldap',
-            connector: 'ldap',
-            // seeAlso on units names their manager: a reference written before its target exists.
-            config: slapdConfig(slapd, baseDn, { references: REFERENCES, ...extra.config }),
-            objects: {
-              unit: {
-                attributes: { ou: '${unit.name}', description: '${unit.name}', seeAlso: '${manager.key}' },
-              },
-              person: { attributes: PERSON_MAPPING },
-            },
-            onRemove,
-            safety: { maxRemovals: 1000, maxRemovalShare: 1 },
-            concurrency: 4,
-            retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 50 },
-            ...extra.target,
+    ws.writeConfig([
+      {
+        name: 'ldap',
+        connector: 'ldap',
+        // seeAlso on units names their manager: a reference written before its target exists.
+        config: slapdConfig(slapd, baseDn, { references: REFERENCES, ...extra.config }),
+        objects: {
+          unit: {
+            attributes: { ou: '${unit.name}', description: '${unit.name}', seeAlso: '${manager.key}' },
           },
-        ],
-      }),
-    );
+          person: { attributes: PERSON_MAPPING },
+        },
+        onRemove,
+        safety: { maxRemovals: 1000, maxRemovalShare: 1 },
+        concurrency: 4,
+        retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 50 },
+        ...extra.target,
+      },
+    ]);
+  const { dir } = ws;
   return {
     dir,
     /** Writes the HR export and syncs it; returns what was planned, the problems, and the replan. */
     async sync(hr: Hr, onRemove: 'disable' | 'delete' = 'disable') {
-      writeFileSync(join(dir, 'hr.json'), JSON.stringify(hr));
-      write(onRemove);
-      const r = await syncAndReplan(configPath, AS_OF);
+      ws.writeHr(hr);
+      const r = await syncAndReplan(write(onRemove), AS_OF);
       return {
         planned: r.planned['ldap']!,
         problems: r.outcomes[0]!.problems,

@@ -8,8 +8,9 @@ import { afterAll, beforeAll } from 'vitest';
 import { describeConformance } from '../../src/testing/conformance.js';
 import type { ConformanceHarness } from '../../src/testing/harness.js';
 import { freePort } from '../../test/support/ports.js';
-import { ENTERPRISE, type ScimServer, startScimServer } from '../../test/support/scim-server.js';
+import { type ScimServer, startScimServer } from '../../test/support/scim-server.js';
 import { scimTarget } from './index.js';
+import { SCIM_TEST_MAPPING } from './testing.js';
 
 const TOKEN_ENV = 'ORGSYNC_TEST_SCIM_CONFORMANCE_TOKEN';
 let server: ScimServer;
@@ -41,23 +42,7 @@ function harness(
       return connection(server.url);
     },
     reset: async () => server.reset(),
-    objects: {
-      unit: { attributes: { displayName: '${unit.name}' } },
-      person: {
-        attributes: {
-          userName: '${person.userId | lower}',
-          displayName: '${person.givenName} ${person.surname}',
-          'name.givenName': '${person.givenName}',
-          'name.familyName': '${person.surname}',
-          'emails.work': '${person.email | lower}',
-          title: '${position.title}',
-          [`${ENTERPRISE}:department`]: '${unit.name}',
-          [`${ENTERPRISE}:costCenter`]: '${unit.costCentre}',
-          [`${ENTERPRISE}:employeeNumber`]: '${person.userId}',
-          [`${ENTERPRISE}:manager`]: '${manager.key}',
-        },
-      },
-    },
+    objects: SCIM_TEST_MAPPING,
     invalidConfig: { url: 'ftp://scim.example.com/v2', auth: { type: 'bearer', token: { env: TOKEN_ENV } } },
     unreachableConfig: async () => connection(`http://127.0.0.1:${await freePort()}/scim/v2`),
   };

@@ -6,13 +6,12 @@
  * listing when filters are; capitalised PATCH ops; If-Match and 412; bulk; 429 with
  * Retry-After; bearer tokens and OAuth2 client credentials; a closed port.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { openEngine } from '../../src/engine/context.js';
 import { closeWork, makePlan, openTarget } from '../../src/engine/plan.js';
 import { acceptSnapshot, loadSnapshot } from '../../src/engine/snapshot.js';
@@ -20,11 +19,13 @@ import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { ConnectorError } from '../../src/sdk/errors.js';
 import type { Change, ChangeResult } from '../../src/sdk/types.js';
 import { edits, initialOrganisation, type Organisation } from '../../src/testing/organisation.js';
+import { jsonHrWorkspace } from '../../src/testing/workspace.js';
 import { applyRecorded } from '../../test/support/engine.js';
 import { freePort } from '../../test/support/ports.js';
 import { ENTERPRISE, type ScimServer, type Stored, startScimServer } from '../../test/support/scim-server.js';
 import { statusError } from './errors.js';
 import { ScimConfig, scimTarget } from './index.js';
+import { SCIM_TEST_MAPPING } from './testing.js';
 
 const AS_OF = '2026-01-06';
 const TOKEN = 'scim-test-token';
@@ -48,24 +49,6 @@ afterEach(() => server.reset());
 
 const BEARER = { kind: 'bearer', token: TOKEN } as const;
 
-const MAPPING = {
-  unit: { attributes: { displayName: '${unit.name}' } },
-  person: {
-    attributes: {
-      userName: '${person.userId | lower}',
-      displayName: '${person.givenName} ${person.surname}',
-      'name.givenName': '${person.givenName}',
-      'name.familyName': '${person.surname}',
-      'emails.work': '${person.email | lower}',
-      title: '${position.title}',
-      [`${ENTERPRISE}:department`]: '${unit.name}',
-      [`${ENTERPRISE}:costCenter`]: '${unit.costCentre}',
-      [`${ENTERPRISE}:employeeNumber`]: '${person.userId}',
-      [`${ENTERPRISE}:manager`]: '${manager.key}',
-    },
-  },
-};
-
 interface Ws {
   org: Organisation;
   /** Writes the HR file and the configuration; returns the configuration's path. */
@@ -74,44 +57,32 @@ interface Ws {
 
 /** A fresh state and organisation: Anne manages the top unit, so Bo and Carl report to her. */
 function workspace(): Ws {
-  const dir = mkdtempSync(join(tmpdir(), 'orgsync-scim-'));
-  dirs.push(dir);
-  writeFileSync(join(dir, 'pseudonym.key'), 'scim-test-pseudonym-key\n');
+  const ws = jsonHrWorkspace('orgsync-scim-');
+  dirs.push(ws.dir);
   const org = initialOrganisation();
   org.positions.find((p) => p.key === 'p-anne')!.unitKey = '1';
   return {
     org,
     config(connector = {}, target = {}) {
-      writeFileSync(join(dir, 'hr.json'), JSON.stringify(org));
-      const path = join(dir, 'orgsync.yaml');
-      writeFileSync(
-        path,
-        stringify({
-          source: { connector: 'json-hr', config: { path: join(dir, 'hr.json') } },
-          privacy: { pseudonymKey: { file: join(dir, 'pseudonym.key') } },
-          state: { kind: 'sqlite', path: join(dir, 'state.db') },
-          workDir: join(dir, 'work'),
-          targets: [
-            {
-              name: 'saas',
-              connector: 'scim',
-              config: {
-                url: server.url,
-                auth: { type: 'bearer', token: { env: TOKEN_ENV } },
-                units: { members: true },
-                timeoutMs: 5000,
-                ...connector,
-              },
-              objects: MAPPING,
-              onRemove: { unit: 'delete', person: 'disable' },
-              safety: { maxRemovals: 100, maxRemovalShare: 1 },
-              retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 3000 },
-              ...target,
-            },
-          ],
-        }),
-      );
-      return path;
+      ws.writeHr(org);
+      return ws.writeConfig([
+        {
+          name: 'saas',
+          connector: 'scim',
+          config: {
+            url: server.url,
+            auth: { type: 'bearer', token: { env: TOKEN_ENV } },
+            units: { members: true },
+            timeoutMs: 5000,
+            ...connector,
+          },
+          objects: SCIM_TEST_MAPPING,
+          onRemove: { unit: 'delete', person: 'disable' },
+          safety: { maxRemovals: 100, maxRemovalShare: 1 },
+          retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 3000 },
+          ...target,
+        },
+      ]);
     },
   };
 }
@@ -607,10 +578,10 @@ describe('scim target against a SCIMMY service provider', () => {
     const school = ws.org.units.find((u) => u.key === '20')!;
     delete school.costCentre; // Bo's unit: what the entries below take from it is empty at first
     const objects = {
-      ...MAPPING,
+      ...SCIM_TEST_MAPPING,
       person: {
         attributes: {
-          ...MAPPING.person.attributes,
+          ...SCIM_TEST_MAPPING.person.attributes,
           'addresses.work.streetAddress': '${unit.name}',
           'addresses.work.locality': '${unit.costCentre}', // the README's example
           'addresses.home.locality': '${unit.costCentre}',
@@ -739,7 +710,10 @@ describe('scim target against a SCIMMY service provider', () => {
     server.reset();
     const fixed = workspace();
     fixed.org.units.find((u) => u.key === '21')!.name = 'Skole + Dagtilbud';
-    const objects = { ...MAPPING, unit: { attributes: { displayName: '${unit.name} (${unit.key})' } } };
+    const objects = {
+      ...SCIM_TEST_MAPPING,
+      unit: { attributes: { displayName: '${unit.name} (${unit.key})' } },
+    };
     expect(await sync(fixed.config({}, { objects }))).toEqual({ problems: [], again: 0 });
     expect(group('21')!.data['displayName']).toBe('Skole + Dagtilbud (21)');
   });

@@ -12,12 +12,10 @@
  * not declare the capability it needs, and the reason is printed.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { stringify } from 'yaml';
 import { type LoadedTarget, loadConfig } from '../config/load.js';
 import { applyWork } from '../engine/apply.js';
 import { type Engine, openEngine } from '../engine/context.js';
@@ -26,11 +24,12 @@ import { acceptSnapshot, loadSnapshot } from '../engine/snapshot.js';
 import { OrgsyncError } from '../errors.js';
 import { silentLogger } from '../log/logger.js';
 import { registerConnector } from '../registry.js';
-import type { TargetConnector } from '../sdk/connector.js';
+import type { TargetConnector, TargetSession } from '../sdk/connector.js';
 import { CONNECTOR_ERROR_KINDS, ConnectorError } from '../sdk/errors.js';
 import type { Change, ChangeAction, ChangeResult } from '../sdk/types.js';
 import type { ConformanceHarness } from './harness.js';
 import { edits, initialOrganisation, type Organisation } from './organisation.js';
+import { type JsonHrWorkspace, jsonHrWorkspace } from './workspace.js';
 
 export type { ConformanceHarness, HarnessMapping } from './harness.js';
 
@@ -51,35 +50,25 @@ export function describeConformance(
 ): void {
   describe(`conformance: ${name}`, () => {
     let h: ConformanceHarness;
-    let dir: string;
+    let ws: JsonHrWorkspace;
     let config: unknown;
     const org: Organisation = initialOrganisation();
 
     const writeWorkspace = (onRemove: 'disable' | 'delete', connectorConfig = config) => {
-      writeFileSync(join(dir, 'hr.json'), JSON.stringify(org));
-      const configPath = join(dir, 'orgsync.yaml');
-      const target = {
-        name: TARGET,
-        connector: h.connector.name,
-        config: connectorConfig,
-        objects: h.objects,
-        onRemove: removalFor(h.connector, onRemove),
-        // The organisation is tiny: any removal is a large share of it.
-        safety: { maxRemovals: 1000, maxRemovalShare: 1 },
-        retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 100 },
-        ...h.target,
-      };
-      writeFileSync(
-        configPath,
-        stringify({
-          source: { connector: 'json-hr', config: { path: join(dir, 'hr.json') } },
-          privacy: { pseudonymKey: { file: join(dir, 'pseudonym.key') } },
-          state: { kind: 'sqlite', path: join(dir, 'state.db') },
-          workDir: join(dir, 'work'),
-          targets: [target],
-        }),
-      );
-      return configPath;
+      ws.writeHr(org);
+      return ws.writeConfig([
+        {
+          name: TARGET,
+          connector: h.connector.name,
+          config: connectorConfig,
+          objects: h.objects,
+          onRemove: removalFor(h.connector, onRemove),
+          // The organisation is tiny: any removal is a large share of it.
+          safety: { maxRemovals: 1000, maxRemovalShare: 1 },
+          retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 100 },
+          ...h.target,
+        },
+      ]);
     };
 
     const withEngine = async <T>(
@@ -129,19 +118,40 @@ export function describeConformance(
         return { changes: work.changes, failed, after: second.work[0]!.changes };
       });
 
+    /** A fresh session of the target (the one the engine opens), closed after `fn`. */
+    const withSession = <T>(
+      onRemove: 'disable' | 'delete',
+      fn: (session: TargetSession, mappings: LoadedTarget['mappings']) => Promise<T>,
+      connectorConfig = config,
+    ) =>
+      withEngine(
+        onRemove,
+        async (engine) => {
+          const target = engine.loaded.targets[0]!;
+          const session = await openTarget(engine, target);
+          try {
+            return await fn(session, target.mappings);
+          } finally {
+            await session.close?.();
+          }
+        },
+        connectorConfig,
+      );
+
+    /** One apply() of the given changes, a thrown ConnectorError recorded as each one's failure. */
+    const applyOnce = (session: TargetSession, change: Change) =>
+      session
+        .apply([change], { runId: randomUUID(), signal: new AbortController().signal })
+        .catch((e: unknown) => [errorResult(change, e)]);
+
     /** Hands a change set to a fresh session of the target, as a resumed run would. */
     const applyAgain = (changes: readonly Change[], onRemove: 'disable' | 'delete') =>
-      withEngine(onRemove, async (engine) => {
-        const session = await openTarget(engine, engine.loaded.targets[0]!);
+      withSession(onRemove, async (session) => {
         const ctx = { runId: randomUUID(), signal: new AbortController().signal };
-        try {
-          if (h.connector.batch === 'all') return await session.apply(changes, ctx);
-          const results: ChangeResult[] = [];
-          for (const c of changes) results.push(...(await session.apply([c], ctx)));
-          return results;
-        } finally {
-          await session.close?.();
-        }
+        if (h.connector.batch === 'all') return session.apply(changes, ctx);
+        const results: ChangeResult[] = [];
+        for (const c of changes) results.push(...(await session.apply([c], ctx)));
+        return results;
       });
 
     const expectClean = (s: Synced, actions: ChangeAction[], mustHave: ChangeAction | null) => {
@@ -171,24 +181,16 @@ export function describeConformance(
     beforeAll(async () => {
       h = await factory();
       registerConnector(h.connector as TargetConnector<unknown>);
-      dir = mkdtempSync(join(tmpdir(), 'orgsync-conformance-'));
-      writeFileSync(join(dir, 'pseudonym.key'), 'conformance-pseudonym-key\n');
+      ws = jsonHrWorkspace('orgsync-conformance-');
       config = await h.config();
       await h.reset?.();
     });
     afterAll(() => {
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      if (ws) rmSync(ws.dir, { recursive: true, force: true });
     });
 
     it('check() reaches the target', async () => {
-      const result = await withEngine('disable', async (engine) => {
-        const session = await openTarget(engine, engine.loaded.targets[0]!);
-        try {
-          return await session.check();
-        } finally {
-          await session.close?.();
-        }
-      });
+      const result = await withSession('disable', (session) => session.check());
       expect(result.ok, result.message).toBe(true);
     });
 
@@ -264,7 +266,7 @@ export function describeConformance(
           const session = await h.connector.open(parsed.data, {
             instance: TARGET,
             logger: silentLogger(),
-            workDir: join(dir, 'work'),
+            workDir: join(ws.dir, 'work'),
           });
           const r = await session.check();
           await session.close?.();
@@ -282,21 +284,13 @@ export function describeConformance(
         'the harness gives no unreachableConfig (a target with no network)',
       );
       const unreachable = await h.unreachableConfig!();
-      const results = await withEngine(
+      const results = await withSession(
         'disable',
-        async (engine) => {
-          const session = await openTarget(engine, engine.loaded.targets[0]!);
-          try {
-            const checked = await session.check();
-            // A change the target took before, so that only the network can fail it.
-            const change = created[0] ?? probeChange(engine.loaded.targets[0]!.mappings);
-            const applied = await session
-              .apply([change], { runId: randomUUID(), signal: new AbortController().signal })
-              .catch((e: unknown) => [errorResult(change, e)]);
-            return { checked, applied };
-          } finally {
-            await session.close?.();
-          }
+        async (session, mappings) => {
+          const checked = await session.check();
+          // A change the target took before, so that only the network can fail it.
+          const applied = await applyOnce(session, created[0] ?? probeChange(mappings));
+          return { checked, applied };
         },
         unreachable,
       );
@@ -306,17 +300,9 @@ export function describeConformance(
     });
 
     it('a change the target cannot apply fails with a typed error and no personal data', async () => {
-      const results = await withEngine('disable', async (engine) => {
-        const session = await openTarget(engine, engine.loaded.targets[0]!);
-        const change = { ...probeChange(engine.loaded.targets[0]!.mappings), action: 'update' as const };
-        try {
-          return await session
-            .apply([change], { runId: randomUUID(), signal: new AbortController().signal })
-            .catch((e: unknown) => [errorResult(change, e)]);
-        } finally {
-          await session.close?.();
-        }
-      });
+      const results = await withSession('disable', (session, mappings) =>
+        applyOnce(session, { ...probeChange(mappings), action: 'update' }),
+      );
       expect(results).toHaveLength(1);
       const r = results[0]!;
       // An update of an object the target never held: refused (typed), or made (an upsert).
