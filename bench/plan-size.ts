@@ -101,7 +101,7 @@ async function main() {
   // The raw export goes out of scope once validated, as in the CLI (loadSnapshot): keeping it
   // would make the plan phase run with a heap the real process never has.
   const readAndValidate = async () => {
-    const exp = await timed(times, 'read', () => readSource(engine));
+    const exp = await timed(times, 'read', () => readSource(engine, AS_OF));
     return timed(times, 'validate', () => checkExport(engine, exp, AS_OF, { acceptShrink: true }));
   };
   const snap = await readAndValidate();

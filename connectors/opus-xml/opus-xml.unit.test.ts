@@ -21,7 +21,7 @@ const EXPORT = join(FIXTURES, 'ZLPE20240301053000_delta.xml');
 const pseudonymize = makePseudonymizer('test-key');
 
 function context(logger = silentLogger()): SourceContext {
-  return { instance: 'opus', logger, workDir: tmpdir(), pseudonymize };
+  return { instance: 'opus', logger, workDir: tmpdir(), pseudonymize, asOf: '2024-03-01' };
 }
 
 async function read(config: OpusXmlConfig, ctx = context()): Promise<SourceExport> {

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { OrgsyncError } from '../errors.js';
 import type { IsoDate, RecordIssue, Snapshot, SourceExport } from '../model/schema.js';
+import type { SourceSession } from '../sdk/connector.js';
 import type { Baseline } from '../state/store.js';
 import { byKey, hashRecords, sha256 } from '../util/hash.js';
 import { validateExport } from '../validate/snapshot.js';
@@ -20,17 +21,22 @@ export interface LoadedSnapshot {
   counts: { units: number; persons: number; positions: number };
 }
 
-export async function readSource(engine: Engine): Promise<SourceExport> {
+/** Opens the configured source with its context: the same work directory for every use. */
+export async function openSource(engine: Engine, asOf: IsoDate): Promise<SourceSession> {
   const { connector, connectorConfig } = engine.loaded.source;
   const workDir = join(engine.loaded.config.workDir, 'source');
   mkdirSync(workDir, { recursive: true });
-  const session = await connector.open(connectorConfig, {
+  return connector.open(connectorConfig, {
     instance: 'source',
     logger: engine.logger.child({ source: connector.name }),
     workDir,
     pseudonymize: engine.pseudonymize,
+    asOf,
   });
-  return session.read();
+}
+
+export async function readSource(engine: Engine, asOf: IsoDate): Promise<SourceExport> {
+  return (await openSource(engine, asOf)).read();
 }
 
 /** Identifies the snapshot: two reads of the same HR data on the same day give the same value. */
@@ -65,7 +71,7 @@ export async function loadSnapshot(
   asOf: IsoDate,
   opts: { acceptShrink?: boolean } = {},
 ): Promise<LoadedSnapshot> {
-  return checkExport(engine, await readSource(engine), asOf, opts);
+  return checkExport(engine, await readSource(engine, asOf), asOf, opts);
 }
 
 /**

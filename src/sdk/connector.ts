@@ -59,6 +59,11 @@ export interface TargetContext extends ConnectorContext {
 export interface SourceContext extends ConnectorContext {
   /** Turns a CPR number into the person key used everywhere else (keyed hash). */
   pseudonymize(cpr: string): string;
+  /**
+   * The day the run resolves the organisation for. A source that asks its service for a
+   * day (SD Løn's EffectiveDate) asks for this one; a file source ignores it.
+   */
+  asOf: string;
 }
 
 /** A change handed to the connector earlier whose outcome the engine never learnt (a crash). */

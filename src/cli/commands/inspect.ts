@@ -9,8 +9,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { configJsonSchema, connectorJsonSchema } from '../../docs.js';
 import { openTarget, selectTargets } from '../../engine/plan.js';
-import { loadSnapshot } from '../../engine/snapshot.js';
+import { loadSnapshot, openSource } from '../../engine/snapshot.js';
 import { EXIT, OrgsyncError } from '../../errors.js';
+import { todayIso } from '../../model/dates.js';
 import { listConnectors, loadConnectorModules } from '../../registry.js';
 import {
   type CommonOptions,
@@ -66,22 +67,13 @@ export function registerInspect(program: Command) {
     .option('-t, --target <names>', 'only these targets', collect)
     .action(async (flags: CommonOptions & { target?: string[] }) => {
       process.exitCode = await withEngine(flags, async (engine) => {
-        const { connector, connectorConfig } = engine.loaded.source;
+        const { connector } = engine.loaded.source;
         const results: [string, { ok: boolean; message: string }][] = [];
         const guard = async (fn: () => Promise<{ ok: boolean; message: string }>) =>
           fn().catch((e: unknown) => ({ ok: false, message: e instanceof Error ? e.message : String(e) }));
         results.push([
           `source (${connector.name})`,
-          await guard(async () =>
-            (
-              await connector.open(connectorConfig, {
-                instance: 'source',
-                logger: engine.logger,
-                workDir: engine.loaded.config.workDir,
-                pseudonymize: engine.pseudonymize,
-              })
-            ).check(),
-          ),
+          await guard(async () => (await openSource(engine, todayIso())).check()),
         ]);
         for (const t of selectTargets(engine, flags.target)) {
           results.push([
