@@ -52,6 +52,22 @@ export const ERRORS = {
     exit: EXIT.refusedInput,
     hint: 'The HR export is broken or truncated; fix or re-export it. Nothing was changed in any target.',
   },
+  ORGSYNC_SD_CLOSED: {
+    exit: EXIT.error,
+    hint: 'SD Løn answers only in its opening hours (about 06:05–21:55 Copenhagen time); schedule the sync inside them or let the source wait (source.config.closed.waitMinutes). Nothing was read into a snapshot and no target was touched.',
+  },
+  ORGSYNC_SD_AUTH: {
+    exit: EXIT.error,
+    hint: 'SD Løn refused the login (HTTP 401/403): check the username and password secrets of the sd-lon source, and that the SD user may call the web service for this institution. Nothing was changed in any target.',
+  },
+  ORGSYNC_SD_UNREACHABLE: {
+    exit: EXIT.error,
+    hint: 'SD Løn did not give a complete answer even after the retries (network error, timeout, HTTP 5xx without a fault, or an answer cut short): check the base URL and the network path to it, raise the timeout for a large institution, or try again later. Nothing was changed in any target.',
+  },
+  ORGSYNC_SD_FAULT: {
+    exit: EXIT.error,
+    hint: 'SD Løn refused a call (the message names the operation and quotes its fault): check the institution identifier and the source settings it names. Nothing was changed in any target.',
+  },
   ORGSYNC_SNAPSHOT_STRUCTURE: {
     exit: EXIT.refusedInput,
     hint: 'The organisation hierarchy is damaged (see the listed records); fix it in HR. Nothing was changed in any target.',

@@ -13,6 +13,7 @@ import { jsonExportTarget } from '../connectors/json-export/index.js';
 import { jsonHrSource } from '../connectors/json-hr/index.js';
 import { ldapTarget } from '../connectors/ldap/index.js';
 import { opusXmlSource } from '../connectors/opus-xml/index.js';
+import { sdLonSource } from '../connectors/sd-lon/index.js';
 import { scimTarget } from '../connectors/scim/index.js';
 import { sqlTarget } from '../connectors/sql/index.js';
 import { webhookTarget } from '../connectors/webhook/index.js';
@@ -21,6 +22,7 @@ import type { AnyConnector } from './sdk/connector.js';
 
 export const BUILT_IN: readonly AnyConnector[] = [
   opusXmlSource,
+  sdLonSource,
   csvHrSource,
   jsonHrSource,
   csvExportTarget,

@@ -1,0 +1,144 @@
+/**
+ * One read of SD Løn: every configured institution's organisation, persons and employments,
+ * mapped to the canonical model for the run's day. Either the whole read succeeds or it
+ * throws: nothing read so far is returned or cached when a call fails part-way.
+ *
+ * The organisation is read in full every time (SD has no delta feed for it): one
+ * GetDepartment, one GetOrganization, and one GetDepartmentParent per department that the
+ * leaf-first GetOrganization structure does not reach. Persons and employments are read in
+ * full (GetPerson, GetEmployment) on the first run of the day, or as changes since the last
+ * read (delta.ts) when the cache allows.
+ */
+import type { Logger } from 'pino';
+import type { Person, SourceExport } from '../../src/model/schema.js';
+import type { InstitutionCache, SdCache } from './cache.js';
+import type { SdClient } from './client.js';
+import type { SdLonConfig } from './config.js';
+import { applyDelta } from './delta.js';
+import { isNotFound } from './errors.js';
+import { type InstitutionRead, type Mapped, mapInstitution } from './map.js';
+import { employmentKey, type SdDepartment, type SdEmployment, type SdPerson } from './model.js';
+
+export interface ReadRequest {
+  config: SdLonConfig;
+  client: SdClient;
+  asOf: string;
+  pseudonymize(cpr: string): string;
+  logger: Logger;
+  /** The cache of the last read, when a delta may be used; null for a full read. */
+  cache: SdCache | null;
+  /** The identity of this setup (URL, institutions), stored with the new cache. */
+  setup: string;
+  now(): Date;
+}
+
+export interface ReadResult {
+  export: SourceExport;
+  cache: SdCache;
+  mode: 'full' | 'delta';
+}
+
+export async function readSd(req: ReadRequest): Promise<ReadResult> {
+  const readAt = req.now().toISOString();
+  const institutions = new Map<string, InstitutionCache>();
+  const mapped: Mapped[] = [];
+  let mode: ReadResult['mode'] = 'delta';
+  // Institutions one after another: each already runs its calls concurrently (the client's
+  // queue), and the order keeps persons found in several institutions deterministic.
+  for (const { identifier } of req.config.institutions) {
+    const previous = req.cache?.institutions.get(identifier);
+    const [org, staff] = await Promise.all([
+      readOrganisation(req.client, identifier, req.asOf),
+      previous === undefined
+        ? readStaff(req.client, identifier, req.asOf, readAt)
+        : applyDelta({
+            client: req.client,
+            institution: identifier,
+            asOf: req.asOf,
+            readAt,
+            cache: previous,
+            statusCodes: req.config.statusCodes,
+          }),
+    ]);
+    if (previous === undefined) mode = 'full';
+    institutions.set(identifier, staff);
+    mapped.push(
+      mapInstitution(
+        { ...org, institution: identifier, persons: staff.persons, employments: staff.employments.values() },
+        { asOf: req.asOf, pseudonymize: req.pseudonymize, config: req.config },
+      ),
+    );
+  }
+  return {
+    export: merge(mapped, req),
+    cache: { setup: req.setup, institutions },
+    mode,
+  };
+}
+
+type Organisation = Pick<InstitutionRead, 'institutionUuid' | 'departments' | 'parents'>;
+
+/** Departments and the full tree: GetOrganization's parents, then GetDepartmentParent for the rest. */
+async function readOrganisation(client: SdClient, institution: string, asOf: string): Promise<Organisation> {
+  const [{ institutionUuid, departments }, fromStructure] = await Promise.all([
+    client.departments(institution, asOf, asOf),
+    client.organization(institution, asOf),
+  ]);
+  const parents = new Map<string, string | null>();
+  const missed: SdDepartment[] = [];
+  for (const d of departments) {
+    const parent = fromStructure.get(d.uuid);
+    if (parent === undefined) missed.push(d);
+    else parents.set(d.uuid, parent);
+  }
+  await Promise.all(
+    missed.map(async (d) => {
+      // SD refuses a parent lookup for a day before the department existed.
+      const day = d.activationDate > asOf ? d.activationDate : asOf;
+      try {
+        const parent = await client.departmentParent(d.uuid, day);
+        parents.set(d.uuid, parent === institutionUuid ? null : parent);
+      } catch (e) {
+        // Not a failed read: the department is reported as having no parent (map.ts).
+        if (!isNotFound(e)) throw e;
+      }
+    }),
+  );
+  return { institutionUuid, departments, parents };
+}
+
+/** The full read of one institution's persons and employments on the day. */
+async function readStaff(
+  client: SdClient,
+  institution: string,
+  asOf: string,
+  readAt: string,
+): Promise<InstitutionCache> {
+  const [persons, employments] = await Promise.all([
+    client.persons(institution, asOf),
+    client.employments(institution, asOf),
+  ]);
+  return {
+    asOf,
+    readAt,
+    persons: new Map(persons.map((p): [string, SdPerson] => [p.cpr, p])),
+    employments: new Map(employments.map((e): [string, SdEmployment] => [employmentKey(e.id, e.cpr), e])),
+  };
+}
+
+/** One export from every institution; a person employed in several appears once (first institution's data). */
+function merge(mapped: readonly Mapped[], req: ReadRequest): SourceExport {
+  const persons = new Map<string, Person>();
+  for (const m of mapped) for (const p of m.persons) if (!persons.has(p.key)) persons.set(p.key, p);
+  return {
+    units: mapped.flatMap((m) => m.units),
+    persons: [...persons.values()],
+    positions: mapped.flatMap((m) => m.positions),
+    rejected: mapped.flatMap((m) => m.rejected),
+    meta: {
+      source: 'sd-lon',
+      origin: `${req.config.url} (${req.config.institutions.map((i) => i.identifier).join(', ')})`,
+      exportedAt: req.now().toISOString(),
+    },
+  };
+}
