@@ -47,7 +47,7 @@ export async function applyDelta(req: DeltaRequest): Promise<InstitutionCache> {
   ]);
   const employments = new Map(cache.employments);
   const people = new Map(cache.persons);
-  for (const e of [...takingEffect, ...registered]) lay(employments, e);
+  for (const e of [...takingEffect, ...registered]) layPeriods(employments, e);
   for (const p of persons) people.set(p.cpr, mergePerson(people.get(p.cpr), p));
 
   await fillGaps(req, employments, people);
@@ -56,7 +56,7 @@ export async function applyDelta(req: DeltaRequest): Promise<InstitutionCache> {
 }
 
 /** Lays an employment's listed periods over what is known of it. */
-function lay(employments: Map<string, SdEmployment>, incoming: SdEmployment): void {
+export function layPeriods(employments: Map<string, SdEmployment>, incoming: SdEmployment): void {
   const key = employmentKey(incoming.id, incoming.cpr);
   const known = employments.get(key);
   if (known === undefined) {
@@ -106,11 +106,14 @@ async function fillGaps(
       });
       const match = fresh.find((f) => f.id === e.id && f.cpr === e.cpr);
       if (match === undefined) employments.delete(key);
-      else lay(employments, match);
+      else layPeriods(employments, match);
     }),
   );
+  // A hire starting later is known without their person: GetPerson lists them from their first day.
   const unknown = new Set<string>();
-  for (const e of employments.values()) if (!persons.has(e.cpr)) unknown.add(e.cpr);
+  for (const e of employments.values()) {
+    if (!persons.has(e.cpr) && periodOn(e.timelines.status, asOf) !== undefined) unknown.add(e.cpr);
+  }
   await Promise.all(
     [...unknown].map(async (cpr) => {
       const found = await client.persons(institution, asOf, { cpr, passive: true });
@@ -119,11 +122,13 @@ async function fillGaps(
   );
 }
 
-/** Known periods say nothing about the day: no status, or no placement (a change listed only its status). */
+/**
+ * Known periods say nothing about the day: no status on it and none later (a hire not yet
+ * started is known, not stale), or a status but no placement (a change listed only its status).
+ */
 function ranOut(e: SdEmployment, day: string): boolean {
-  return (
-    periodOn(e.timelines.status, day) === undefined || periodOn(e.timelines.department, day) === undefined
-  );
+  if (periodOn(e.timelines.status, day) === undefined) return !e.timelines.status.some((p) => p.from > day);
+  return periodOn(e.timelines.department, day) === undefined;
 }
 
 /** Employments that have ended for good (left or deleted up to the open end) are forgotten. */

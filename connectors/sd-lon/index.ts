@@ -51,6 +51,8 @@ async function check(config: SdLonConfig, ctx: SourceContext): Promise<{ ok: boo
   } catch (e) {
     const err = isClosed(e) ? closedError(config.closed.openingHours) : e;
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
+  } finally {
+    client.close();
   }
 }
 
@@ -79,6 +81,7 @@ async function read(config: SdLonConfig, ctx: SourceContext): Promise<SourceExpo
         setup,
         now: () => new Date(),
       });
+      client.close();
       if (config.deltas.enabled) await saveCache(file, key, result.cache);
       ctx.logger.info(
         {
@@ -95,6 +98,7 @@ async function read(config: SdLonConfig, ctx: SourceContext): Promise<SourceExpo
       );
       return result.export;
     } catch (e) {
+      client.close();
       if (!isClosed(e)) throw e;
       const pause = config.closed.pollSeconds * 1000;
       if (Date.now() + pause > deadline) throw closedError(config.closed.openingHours);

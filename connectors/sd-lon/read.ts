@@ -14,10 +14,11 @@ import type { Person, SourceExport } from '../../src/model/schema.js';
 import type { InstitutionCache, SdCache } from './cache.js';
 import type { SdClient } from './client.js';
 import type { SdLonConfig } from './config.js';
-import { applyDelta } from './delta.js';
+import { applyDelta, layPeriods } from './delta.js';
 import { isNotFound } from './errors.js';
 import { type InstitutionRead, type Mapped, mapInstitution } from './map.js';
-import { employmentKey, type SdDepartment, type SdEmployment, type SdPerson } from './model.js';
+import { employmentKey, OPEN_END, type SdDepartment, type SdEmployment, type SdPerson } from './model.js';
+import { dayAfter } from './periods.js';
 
 export interface ReadRequest {
   config: SdLonConfig;
@@ -107,22 +108,31 @@ async function readOrganisation(client: SdClient, institution: string, asOf: str
   return { institutionUuid, departments, parents };
 }
 
-/** The full read of one institution's persons and employments on the day. */
+/**
+ * The full read of one institution's persons and employments on the day. GetEmployment gives
+ * only the periods holding on the day; what SD already knows of later days (an end of
+ * employment, a leave, a hire next month) comes from one GetEmploymentChanged over the
+ * future, laid over it. Without it a position's last day would be unknown, and a delta on a
+ * later day could not tell a hire registered before this read.
+ */
 async function readStaff(
   client: SdClient,
   institution: string,
   asOf: string,
   readAt: string,
 ): Promise<InstitutionCache> {
-  const [persons, employments] = await Promise.all([
+  const [persons, employments, future] = await Promise.all([
     client.persons(institution, asOf),
     client.employments(institution, asOf),
+    client.employmentsChanged(institution, dayAfter(asOf), OPEN_END),
   ]);
+  const byKey = new Map(employments.map((e): [string, SdEmployment] => [employmentKey(e.id, e.cpr), e]));
+  for (const e of future) layPeriods(byKey, e);
   return {
     asOf,
     readAt,
     persons: new Map(persons.map((p): [string, SdPerson] => [p.cpr, p])),
-    employments: new Map(employments.map((e): [string, SdEmployment] => [employmentKey(e.id, e.cpr), e])),
+    employments: byKey,
   };
 }
 

@@ -8,6 +8,7 @@ import { registerConnector } from './commands/connector.js';
 import { registerFkSimulator } from './commands/fk-simulator.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerSdSimulator } from './commands/sd-simulator.js';
 import { registerServe } from './commands/serve.js';
 import { registerSync } from './commands/sync.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerConnector(program);
   registerGenerate(program);
   registerFkSimulator(program);
+  registerSdSimulator(program);
   program.addHelpText(
     'after',
     `
