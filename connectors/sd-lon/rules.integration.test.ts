@@ -17,10 +17,10 @@ const DAY = '2026-04-01';
 const past = new Date('2026-01-05T09:00:00Z');
 
 /** Root NY3 > NY2 "Skole" > payroll "Skole løn" and "Skole_leder"; plus "Plejen" (NY2) directly staffed. */
-function organisation(
-  store: SdStore,
-  institution: string,
-): Record<string, SdDepartment & { parentUuid: string }> {
+type Department = SdDepartment & { parentUuid: string };
+type Organisation = Record<'root' | 'school' | 'pay' | 'lead' | 'care', Department>;
+
+function organisation(store: SdStore, institution: string): Organisation {
   const inst = store.addInstitution({ identifier: institution });
   const dep = (identifier: string, name: string, level: string, parent: string | null) => ({
     identifier,
