@@ -10,17 +10,19 @@
  * run does a full read instead.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SdContact, SdEmployment, SdPerson } from './model.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface InstitutionCache {
   /** The day the employments were resolved for last. */
   asOf: string;
   /** When the last read began (ISO timestamp): the next changed-at window starts here. */
   readAt: string;
+  /** When the full read the deltas build on began: past `fullReadAfterHours`, read in full again. */
+  fullReadAt: string;
   persons: Map<string, SdPerson>;
   /** By employmentKey(id, cpr). */
   employments: Map<string, SdEmployment>;
@@ -40,6 +42,7 @@ interface Serialised {
     {
       asOf: string;
       readAt: string;
+      fullReadAt: string;
       persons: [string, Omit<SdPerson, 'employmentContacts'> & { contacts: [string, SdContact][] }][];
       employments: [string, SdEmployment][];
     },
@@ -79,6 +82,7 @@ export async function loadCache(file: string, key: Buffer): Promise<SdCache | nu
           {
             asOf: c.asOf,
             readAt: c.readAt,
+            fullReadAt: c.fullReadAt,
             persons: new Map(
               c.persons.map(([cpr, p]) => [
                 cpr,
@@ -109,6 +113,7 @@ export async function saveCache(file: string, key: Buffer, cache: SdCache): Prom
       {
         asOf: c.asOf,
         readAt: c.readAt,
+        fullReadAt: c.fullReadAt,
         persons: [...c.persons].map(([cpr, p]) => [
           cpr,
           { cpr: p.cpr, givenName: p.givenName, surname: p.surname, contacts: [...p.employmentContacts] },
@@ -124,3 +129,6 @@ export async function saveCache(file: string, key: Buffer, cache: SdCache): Prom
   await writeFile(tmp, Buffer.concat([iv, cipher.getAuthTag(), body]), { mode: 0o600 });
   await rename(tmp, file);
 }
+
+/** With deltas off, a cache from earlier runs has no use and holds personal data: remove it. */
+export const removeCache = (file: string): Promise<void> => rm(file, { force: true });

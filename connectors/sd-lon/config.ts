@@ -57,67 +57,83 @@ export const Institution = z.strictObject({
   identifier: z.string().trim().min(1).max(20),
 });
 
-export const SdLonConfig = z.strictObject({
-  /** Base URL of the XML operations; the real service is https://service.sd.dk/sdws/. */
-  url: z
-    .url({ protocol: /^https?$/ })
-    .default('https://service.sd.dk/sdws/')
-    .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
-  username: z.string().trim().min(1),
-  password: secret(),
-  /** A customer often has several institutions; all are read into one organisation. */
-  institutions: z.array(Institution).min(1, 'name at least one SD institution'),
-  /** How units are keyed: DepartmentUUIDIdentifier (stable, unique) or DepartmentIdentifier. */
-  unitKey: z.enum(['uuid', 'identifier']).default('uuid'),
-  /**
-   * DepartmentLevelIdentifiers that are payroll-only: such departments are not organisation
-   * units, and staff placed on them are lifted to the nearest department above of another level.
-   * Leave out to keep every department as a unit and every person where SD placed them.
-   */
-  payrollLevels: z.array(z.string().trim().min(1)).optional(),
-  managers: ManagerRule.default({ rule: 'leader-unit', suffix: '_leder' }),
-  statusCodes: StatusCodes.default({
-    employed: ['0', '1'],
-    leave: ['3'],
-    left: ['7', '8', '9'],
-    deleted: ['S'],
-  }),
-  /**
-   * Intraday runs read only what changed since the last read (the changed-at operations) and
-   * apply it to the last full read kept in the source's work directory. A full read happens
-   * on the first run, when the cache is older than `fullReadAfterHours`, or when it is off.
-   */
-  deltas: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      fullReadAfterHours: z
-        .number()
-        .positive()
-        .max(24 * 31)
-        .default(24),
-    })
-    .default({ enabled: true, fullReadAfterHours: 24 }),
-  /**
-   * SD answers only in its opening hours. When it is closed the read stops (nothing partial is
-   * kept); with `waitMinutes` the source waits up to that long for it to open and then reads
-   * everything again from the start.
-   */
-  closed: z
-    .strictObject({
-      waitMinutes: z
-        .number()
-        .min(0)
-        .max(12 * 60)
-        .default(0),
-      /** How often to ask whether SD is open again while waiting. */
-      pollSeconds: z.number().positive().max(3600).default(300),
-      /** The hours, for the message and to avoid asking when SD is known to be closed. */
-      openingHours: z.strictObject({ open: HHMM, close: HHMM }).default({ open: '06:05', close: '21:55' }),
-    })
-    .default({ waitMinutes: 0, pollSeconds: 300, openingHours: { open: '06:05', close: '21:55' } }),
-  timeoutSeconds: z.number().positive().max(3600).default(120),
-  retries: z.number().int().min(0).max(10).default(3),
-  /** Simultaneous calls (GetDepartmentParent is one call per department GetOrganization misses). */
-  concurrency: z.number().int().min(1).max(64).default(8),
-});
+export const SdLonConfig = z
+  .strictObject({
+    /** Base URL of the XML operations; the real service is https://service.sd.dk/sdws/. */
+    url: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => !/^https?:\/\/[^/]*@/.test(u), 'must not hold credentials: use username and password')
+      .default('https://service.sd.dk/sdws/')
+      .transform((u) => (u.endsWith('/') ? u : `${u}/`)),
+    username: z.string().trim().min(1),
+    password: secret(),
+    /** A customer often has several institutions; all are read into one organisation. */
+    institutions: z.array(Institution).min(1, 'name at least one SD institution'),
+    /** How units are keyed: DepartmentUUIDIdentifier (stable, unique) or DepartmentIdentifier. */
+    unitKey: z.enum(['uuid', 'identifier']).default('uuid'),
+    /**
+     * DepartmentLevelIdentifiers that are payroll-only: such departments are not organisation
+     * units, and staff placed on them are lifted to the nearest department above of another level.
+     * Leave out to keep every department as a unit and every person where SD placed them.
+     */
+    payrollLevels: z.array(z.string().trim().min(1)).optional(),
+    managers: ManagerRule.default({ rule: 'leader-unit', suffix: '_leder' }),
+    statusCodes: StatusCodes.default({
+      employed: ['0', '1'],
+      leave: ['3'],
+      left: ['7', '8', '9'],
+      deleted: ['S'],
+    }),
+    /**
+     * Intraday runs read only what changed since the last read (the changed-at operations) and
+     * apply it to the last full read kept in the source's work directory. A full read happens
+     * on the first run, when the cache is older than `fullReadAfterHours`, or when it is off.
+     */
+    deltas: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        fullReadAfterHours: z
+          .number()
+          .positive()
+          .max(24 * 31)
+          .default(24),
+      })
+      .default({ enabled: true, fullReadAfterHours: 24 }),
+    /**
+     * SD answers only in its opening hours. When it is closed the read stops (nothing partial is
+     * kept); with `waitMinutes` the source waits up to that long for it to open and then reads
+     * everything again from the start.
+     */
+    closed: z
+      .strictObject({
+        waitMinutes: z
+          .number()
+          .min(0)
+          .max(12 * 60)
+          .default(0),
+        /** How often to ask whether SD is open again while waiting. */
+        pollSeconds: z.number().positive().max(3600).default(300),
+        /** The hours SD keeps, for the message that tells the operator when it opens. */
+        openingHours: z.strictObject({ open: HHMM, close: HHMM }).default({ open: '06:05', close: '21:55' }),
+      })
+      .default({ waitMinutes: 0, pollSeconds: 300, openingHours: { open: '06:05', close: '21:55' } }),
+    timeoutSeconds: z.number().positive().max(3600).default(120),
+    retries: z.number().int().min(0).max(10).default(3),
+    /** Simultaneous calls (GetDepartmentParent is one call per department GetOrganization misses). */
+    concurrency: z.number().int().min(1).max(64).default(8),
+  })
+  .superRefine((c, ctx) => {
+    if (c.unitKey === 'identifier' && c.institutions.length > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['unitKey'],
+        message:
+          'DepartmentIdentifier is unique only within one institution: use unitKey uuid with several institutions',
+      });
+    }
+    const ids = c.institutions.map((i) => i.identifier);
+    if (new Set(ids).size !== ids.length) {
+      ctx.addIssue({ code: 'custom', path: ['institutions'], message: 'an institution is named twice' });
+    }
+  });
 export type SdLonConfig = z.infer<typeof SdLonConfig>;

@@ -19,11 +19,19 @@
 import type { InstitutionCache } from './cache.js';
 import type { SdClient } from './client.js';
 import type { StatusCodes } from './config.js';
+import { isNotFound } from './errors.js';
 import { employmentKey, OPEN_END, type SdEmployment, type SdPerson, TIMELINE_PARTS } from './model.js';
 import { dayAfter, overlay, periodOn } from './periods.js';
 
-/** Clock differences between orgsync and SD must not open a gap between two windows. */
-export const WINDOW_OVERLAP_MS = 10 * 60_000;
+/**
+ * Clock differences between orgsync and SD must not open a gap between two windows, and the
+ * window is sent in Copenhagen local time to the minute: in the hour repeated when summer time
+ * ends, a shorter overlap could turn the window round, which SD refuses.
+ */
+export const WINDOW_OVERLAP_MS = 70 * 60_000;
+
+/** Above this many persons to look up one by one, one GetPerson of everyone is cheaper. */
+const PERSON_LOOKUPS_MAX = 200;
 
 export interface DeltaRequest {
   client: SdClient;
@@ -34,6 +42,8 @@ export interface DeltaRequest {
   /** Not modified: the result is a new cache. */
   cache: InstitutionCache;
   statusCodes: StatusCodes;
+  /** Passive employments (7, 8, 9) are asked for too: a code among them counts as employed. */
+  passive: boolean;
 }
 
 export async function applyDelta(req: DeltaRequest): Promise<InstitutionCache> {
@@ -47,20 +57,29 @@ export async function applyDelta(req: DeltaRequest): Promise<InstitutionCache> {
   ]);
   const employments = new Map(cache.employments);
   const people = new Map(cache.persons);
-  for (const e of [...takingEffect, ...registered]) layPeriods(employments, e);
+  // GetEmploymentChanged lists every part of what takes effect; changed-at only what changed.
+  for (const e of takingEffect) layPeriods(employments, e, false);
+  for (const e of registered) layPeriods(employments, e, true);
   for (const p of persons) people.set(p.cpr, mergePerson(people.get(p.cpr), p));
 
-  await fillGaps(req, employments, people);
   prune(employments, asOf, req.statusCodes);
-  return { asOf, readAt: req.readAt, persons: people, employments };
+  await fillGaps(req, employments, people);
+  return { asOf, readAt: req.readAt, fullReadAt: cache.fullReadAt, persons: people, employments };
 }
 
-/** Lays an employment's listed periods over what is known of it. */
-export function layPeriods(employments: Map<string, SdEmployment>, incoming: SdEmployment): void {
+/**
+ * Lays an employment's listed periods over what is known of it. One not known before is taken
+ * as listed; `partial` marks that only some of its parts may have been listed.
+ */
+export function layPeriods(
+  employments: Map<string, SdEmployment>,
+  incoming: SdEmployment,
+  partial = false,
+): void {
   const key = employmentKey(incoming.id, incoming.cpr);
   const known = employments.get(key);
   if (known === undefined) {
-    employments.set(key, incoming);
+    employments.set(key, partial ? { ...incoming, partial: true } : incoming);
     return;
   }
   const timelines = { ...known.timelines };
@@ -85,9 +104,11 @@ function mergePerson(known: SdPerson | undefined, incoming: SdPerson): SdPerson 
 }
 
 /**
- * Employments whose known status or placement runs out before the day, and persons nobody
- * has read yet, are read on their own. One that SD no longer lists on the day (neither
- * active nor passive) is dropped: it has nothing left to say on this day.
+ * What the known periods cannot tell about the day is read on its own: an employment whose
+ * status or placement runs out, or that is known only from a changed-at answer; a person not
+ * read yet, or without the work contact of an employment that holds on the day. One that SD
+ * no longer lists on the day (neither active nor passive, or "does not exist") is dropped: it
+ * has nothing left to say on this day.
  */
 async function fillGaps(
   req: DeltaRequest,
@@ -95,31 +116,54 @@ async function fillGaps(
   persons: Map<string, SdPerson>,
 ): Promise<void> {
   const { client, institution, asOf } = req;
-  const stale = [...employments.values()].filter((e) => ranOut(e, asOf));
+  const stale = [...employments.values()].filter(
+    (e) => ranOut(e, asOf) || (e.partial === true && periodOn(e.timelines.status, asOf) !== undefined),
+  );
   await Promise.all(
     stale.map(async (e) => {
       const key = employmentKey(e.id, e.cpr);
-      const fresh = await client.employments(institution, asOf, {
-        employmentId: e.id,
-        cpr: e.cpr,
-        passive: true,
-      });
+      const fresh = await listed(
+        client.employments(institution, asOf, { employmentId: e.id, cpr: e.cpr, passive: true }),
+      );
       const match = fresh.find((f) => f.id === e.id && f.cpr === e.cpr);
-      if (match === undefined) employments.delete(key);
-      else layPeriods(employments, match);
+      if (match === undefined) {
+        employments.delete(key);
+        return;
+      }
+      layPeriods(employments, match);
+      const now = employments.get(key)!;
+      if (now.partial) employments.set(key, { ...now, partial: false });
     }),
   );
   // A hire starting later is known without their person: GetPerson lists them from their first day.
+  const gone = new Set([...req.statusCodes.left, ...req.statusCodes.deleted]);
   const unknown = new Set<string>();
   for (const e of employments.values()) {
-    if (!persons.has(e.cpr) && periodOn(e.timelines.status, asOf) !== undefined) unknown.add(e.cpr);
+    const status = periodOn(e.timelines.status, asOf);
+    if (status === undefined || gone.has(status.value)) continue;
+    if (persons.get(e.cpr)?.employmentContacts.has(e.id) !== true) unknown.add(e.cpr);
+  }
+  if (unknown.size > PERSON_LOOKUPS_MAX) {
+    const everyone = await client.persons(institution, asOf, { passive: req.passive });
+    for (const p of everyone) if (unknown.has(p.cpr)) persons.set(p.cpr, mergePerson(persons.get(p.cpr), p));
+    return;
   }
   await Promise.all(
     [...unknown].map(async (cpr) => {
-      const found = await client.persons(institution, asOf, { cpr, passive: true });
+      const found = await listed(client.persons(institution, asOf, { cpr, passive: true }));
       for (const p of found) persons.set(p.cpr, mergePerson(persons.get(p.cpr), p));
     }),
   );
+}
+
+/** SD may answer a narrowed lookup of something gone with "does not exist": that is "none". */
+async function listed<T>(answer: Promise<T[]>): Promise<T[]> {
+  try {
+    return await answer;
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
 }
 
 /**

@@ -11,11 +11,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceExport } from '../../src/model/schema.js';
 import { defineSource, type SourceContext, type SourceSession } from '../../src/sdk/connector.js';
-import { cacheFile, cacheKey, loadCache, type SdCache, saveCache } from './cache.js';
+import { cacheFile, cacheKey, loadCache, removeCache, type SdCache, saveCache } from './cache.js';
 import { SdClient } from './client.js';
 import { SdLonConfig } from './config.js';
 import { closedError, isClosed } from './errors.js';
-import { readSd } from './read.js';
+import { type ReadResult, readSd } from './read.js';
 
 export { SdLonConfig } from './config.js';
 
@@ -29,7 +29,7 @@ export const sdLonSource = defineSource({
   }),
 });
 
-const clientFor = (config: SdLonConfig) =>
+const clientFor = (config: SdLonConfig, signal?: AbortSignal) =>
   new SdClient({
     baseUrl: config.url,
     username: config.username,
@@ -37,6 +37,7 @@ const clientFor = (config: SdLonConfig) =>
     timeoutMs: config.timeoutSeconds * 1000,
     retries: config.retries,
     concurrency: config.concurrency,
+    ...(signal === undefined ? {} : { signal }),
   });
 
 async function check(config: SdLonConfig, ctx: SourceContext): Promise<{ ok: boolean; message: string }> {
@@ -63,15 +64,19 @@ async function read(config: SdLonConfig, ctx: SourceContext): Promise<SourceExpo
     url: config.url,
     institutions: config.institutions.map((i) => i.identifier),
   });
+  if (!config.deltas.enabled) await removeCache(file);
   const deadline = Date.now() + config.closed.waitMinutes * 60_000;
   for (;;) {
     const started = performance.now();
-    const client = clientFor(config);
+    // One per attempt: when a call fails, the calls still queued behind it are not made.
+    const attempt = new AbortController();
+    const client = clientFor(config, attempt.signal);
+    let result: ReadResult;
     try {
       const cache = config.deltas.enabled
         ? usableCache(await loadCache(file, key), setup, ctx.asOf, config)
         : null;
-      const result = await readSd({
+      result = await readSd({
         config,
         client,
         asOf: ctx.asOf,
@@ -81,33 +86,44 @@ async function read(config: SdLonConfig, ctx: SourceContext): Promise<SourceExpo
         setup,
         now: () => new Date(),
       });
-      client.close();
-      if (config.deltas.enabled) await saveCache(file, key, result.cache);
-      ctx.logger.info(
-        {
-          mode: result.mode,
-          institutions: config.institutions.length,
-          units: result.export.units.length,
-          persons: result.export.persons.length,
-          positions: result.export.positions.length,
-          rejected: result.export.rejected.length,
-          calls: client.calls,
-          ms: Math.round(performance.now() - started),
-        },
-        'read SD Løn',
-      );
-      return result.export;
     } catch (e) {
+      attempt.abort(e);
       client.close();
       if (!isClosed(e)) throw e;
-      const pause = config.closed.pollSeconds * 1000;
-      if (Date.now() + pause > deadline) throw closedError(config.closed.openingHours);
+      const left = deadline - Date.now();
+      if (left <= 0) throw closedError(config.closed.openingHours);
+      const pause = Math.min(config.closed.pollSeconds * 1000, left);
       ctx.logger.warn(
-        { waitSeconds: config.closed.pollSeconds, openingHours: config.closed.openingHours },
+        { waitSeconds: Math.round(pause / 1000), openingHours: config.closed.openingHours },
         'SD Løn is closed; nothing read is kept, waiting to read everything again when it opens',
       );
       await sleep(pause);
+      continue;
     }
+    client.close();
+    if (config.deltas.enabled) {
+      // The read is whole: a cache that cannot be written costs the next run a full read, not this run.
+      await saveCache(file, key, result.cache).catch((e: unknown) =>
+        ctx.logger.warn(
+          { err: e instanceof Error ? e.message : String(e) },
+          'the SD Løn cache could not be written',
+        ),
+      );
+    }
+    ctx.logger.info(
+      {
+        mode: result.mode,
+        institutions: config.institutions.length,
+        units: result.export.units.length,
+        persons: result.export.persons.length,
+        positions: result.export.positions.length,
+        rejected: result.export.rejected.length,
+        calls: client.calls,
+        ms: Math.round(performance.now() - started),
+      },
+      'read SD Løn',
+    );
+    return result.export;
   }
 }
 
@@ -124,7 +140,9 @@ function usableCache(
   if (cache === null || cache.setup !== setup) return null;
   const maxAge = config.deltas.fullReadAfterHours * 3_600_000;
   const institutions = new Map(
-    [...cache.institutions].filter(([, c]) => c.asOf <= asOf && Date.now() - Date.parse(c.readAt) < maxAge),
+    [...cache.institutions].filter(
+      ([, c]) => c.asOf <= asOf && Date.now() - Date.parse(c.fullReadAt) < maxAge,
+    ),
   );
   return { setup, institutions };
 }

@@ -84,7 +84,8 @@ class DepartmentTree {
   }
 
   department(ref: { uuid?: string; identifier: string }): SdDepartment | undefined {
-    return (ref.uuid && this.byUuid.get(ref.uuid)) || this.byIdentifier.get(ref.identifier);
+    // By identifier only when SD gave no uuid: another department may carry a reused identifier.
+    return ref.uuid ? this.byUuid.get(ref.uuid) : this.byIdentifier.get(ref.identifier);
   }
 
   isLeaderUnit(d: SdDepartment): boolean {
@@ -132,7 +133,7 @@ class DepartmentTree {
           recordType: 'unit',
           key: this.keyOf(d),
           code: 'missing-parent',
-          message: `SD gave no parent for department ${d.identifier} of institution ${this.read.institution}`,
+          message: `SD gave no parent for department ${d.identifier} of institution ${this.read.institution}, or one not active on the day`,
         });
         continue;
       }
@@ -276,15 +277,20 @@ function toPosition(
 }
 
 /**
- * The last day of the employment when SD already knows it: the current status period ends
- * and the next one says left or deleted. Otherwise open (a period that ends in a leave is
- * not an end of employment).
+ * The last day of the employment when SD already knows it: following the status periods from
+ * the current one while they stay employed or on leave (a leave is not an end, and SD splits
+ * periods of the same code), up to a period that says left or deleted. Otherwise open.
  */
 function endOf(e: SdEmployment, to: string, meanings: Map<string, Meaning>): string | null {
-  if (to === OPEN_END) return null;
-  const next = periodOn(e.timelines.status, dayAfter(to));
-  const meaning = next === undefined ? undefined : meanings.get(next.value);
-  return meaning === 'left' || meaning === 'deleted' ? to : null;
+  let last = to;
+  for (let hops = 0; last !== OPEN_END && hops < 1000; hops++) {
+    const next = periodOn(e.timelines.status, dayAfter(last));
+    const meaning = next === undefined ? undefined : meanings.get(next.value);
+    if (meaning === 'left' || meaning === 'deleted') return last;
+    if (next === undefined || meaning === undefined) return null;
+    last = next.to;
+  }
+  return null;
 }
 
 /** Employment numbers compare as numbers when they are numbers ("99" before "100"). */

@@ -88,6 +88,11 @@ export interface SdEmployment {
   /** EmploymentDate: the first day of the employment. */
   employmentDate?: string;
   timelines: SdTimelines;
+  /**
+   * Delta cache only: first seen in a changed-at answer, which lists just the parts that
+   * changed; read in full (GetEmployment) once it holds on the run's day.
+   */
+  partial?: boolean;
 }
 
 export const TIMELINE_PARTS = ['status', 'department', 'profession', 'workingTime'] as const;

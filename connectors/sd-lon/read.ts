@@ -6,7 +6,8 @@
  * The organisation is read in full every time (SD has no delta feed for it): one
  * GetDepartment, one GetOrganization, and one GetDepartmentParent per department that the
  * leaf-first GetOrganization structure does not reach. Persons and employments are read in
- * full (GetPerson, GetEmployment) on the first run of the day, or as changes since the last
+ * full (GetPerson, GetEmployment) on the first run and whenever the last full read is older
+ * than `deltas.fullReadAfterHours`; in between, as the changes since the last
  * read (delta.ts) when the cache allows.
  */
 import type { Logger } from 'pino';
@@ -44,6 +45,7 @@ export async function readSd(req: ReadRequest): Promise<ReadResult> {
   const institutions = new Map<string, InstitutionCache>();
   const mapped: Mapped[] = [];
   let mode: ReadResult['mode'] = 'delta';
+  const passive = asksPassive(req.config.statusCodes);
   // Institutions one after another: each already runs its calls concurrently (the client's
   // queue), and the order keeps persons found in several institutions deterministic.
   for (const { identifier } of req.config.institutions) {
@@ -51,7 +53,7 @@ export async function readSd(req: ReadRequest): Promise<ReadResult> {
     const [org, staff] = await Promise.all([
       readOrganisation(req.client, identifier, req.asOf),
       previous === undefined
-        ? readStaff(req.client, identifier, req.asOf, readAt)
+        ? readStaff(req.client, identifier, req.asOf, readAt, passive)
         : applyDelta({
             client: req.client,
             institution: identifier,
@@ -59,6 +61,7 @@ export async function readSd(req: ReadRequest): Promise<ReadResult> {
             readAt,
             cache: previous,
             statusCodes: req.config.statusCodes,
+            passive,
           }),
     ]);
     if (previous === undefined) mode = 'full';
@@ -76,6 +79,14 @@ export async function readSd(req: ReadRequest): Promise<ReadResult> {
     mode,
   };
 }
+
+/**
+ * SD lists passive employments (7, 8, 9) only when asked. A configuration that counts one of
+ * them as employed or on leave must ask, or full and delta reads would disagree.
+ */
+const ACTIVE = new Set(['0', '1', '3']);
+const asksPassive = (codes: SdLonConfig['statusCodes']): boolean =>
+  [...codes.employed, ...codes.leave].some((c) => !ACTIVE.has(c));
 
 type Organisation = Pick<InstitutionRead, 'institutionUuid' | 'departments' | 'parents'>;
 
@@ -120,10 +131,11 @@ async function readStaff(
   institution: string,
   asOf: string,
   readAt: string,
+  passive: boolean,
 ): Promise<InstitutionCache> {
   const [persons, employments, future] = await Promise.all([
-    client.persons(institution, asOf),
-    client.employments(institution, asOf),
+    client.persons(institution, asOf, { passive }),
+    client.employments(institution, asOf, { passive }),
     client.employmentsChanged(institution, dayAfter(asOf), OPEN_END),
   ]);
   const byKey = new Map(employments.map((e): [string, SdEmployment] => [employmentKey(e.id, e.cpr), e]));
@@ -131,6 +143,7 @@ async function readStaff(
   return {
     asOf,
     readAt,
+    fullReadAt: readAt,
     persons: new Map(persons.map((p): [string, SdPerson] => [p.cpr, p])),
     employments: byKey,
   };

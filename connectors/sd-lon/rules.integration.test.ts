@@ -179,11 +179,14 @@ describe('sd-lon rules', () => {
     const ac = organisation(store, 'AC');
     employ(store, 'AC', '0101801111', '00001', ac.care, [['2021-01-01', OPEN_END, '1']]);
     try {
-      const { units, persons, positions } = await readSdSource(testConfig(sim, ['AB', 'AC']), DAY);
+      const { units, persons, positions } = await readSdSource(
+        testConfig(sim, ['AB', 'AC'], { unitKey: 'uuid' }),
+        DAY,
+      );
       expect(
         units
           .filter((u) => u.parentKey === null)
-          .map((u) => u.key)
+          .map((u) => u.shortName)
           .sort(),
       ).toEqual(['AB1', 'AC1']);
       const both = positions.filter((p) => p.personKey === pseudonymize('0101801111'));
@@ -244,5 +247,16 @@ describe('sd-lon rules', () => {
     const leave = await readSdSource(config, '2026-03-15', workDir);
     expect(byEmployment(leave.positions, '00001')).toMatchObject([{ onLeave: true }]);
     expect(byEmployment(leave.positions, '00002')).toMatchObject([{ personKey: pseudonymize('0101801120') }]);
+  });
+});
+
+describe('sd-lon configuration', () => {
+  it('refuses unit keys by DepartmentIdentifier across several institutions, and credentials in the URL', () => {
+    expect(() => testConfig({ url: 'http://127.0.0.1:1/sdws/' }, ['AB', 'AC'])).toThrow(
+      /unique only within one institution/,
+    );
+    expect(() => testConfig({ url: 'http://user:pw@127.0.0.1:1/sdws/' }, ['AB'])).toThrow(
+      /must not hold credentials/,
+    );
   });
 });
