@@ -7,6 +7,7 @@
  *   BENCH_SKIP_AD=1 npm run bench             without the Active Directory figures (bench/ad.ts)
  *   BENCH_SKIP_FK=1 npm run bench             without the FK Organisation figures (bench/fk.ts)
  *   BENCH_SKIP_LOB=1 npm run bench            without the line-of-business figures (bench/lob.ts: sql, ldap)
+ *   BENCH_SKIP_SD=1 npm run bench             without the SD Løn source figures (bench/sd.ts)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -105,4 +106,10 @@ if (process.env['BENCH_SKIP_FK'] !== '1') {
 // slapd it starts, each next to its raw protocol; in its own process, for its own peak memory.
 if (process.env['BENCH_SKIP_LOB'] !== '1') {
   execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'lob.ts')], { stdio: 'inherit' });
+}
+
+// The SD Løn source reading 50,000 employments from its simulator at 50 ms per call (bench/sd.ts),
+// next to the raw protocol; the simulator runs in a child process of its own.
+if (process.env['BENCH_SKIP_SD'] !== '1') {
+  execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'sd.ts')], { stdio: 'inherit' });
 }

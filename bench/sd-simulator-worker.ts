@@ -16,7 +16,7 @@ const send = (m: object) => process.send!(m);
 
 let m: Municipality = generateMunicipality({ seed: Number(seed), persons: Number(persons), asOf });
 const store = new SdStore();
-renderMunicipality(store, m, { institution: 'AB', registeredAt: new Date(Date.now() - 3_600_000) });
+renderMunicipality(store, m, { institution: 'AB', registeredAt: new Date(Date.now() - 86_400_000) });
 const log: { operation: string; query: string }[] = [];
 const sim = await startSdSimulator({
   store,

@@ -56,7 +56,7 @@ describe('sd-lon deltas in the corners', () => {
   it('equal full reads: a comeback with some parts, a later lower number, split status periods', async () => {
     const store = new SdStore();
     const ax = institution(store);
-    const before = new Date(Date.now() - 3_600_000);
+    const before = new Date(Date.now() - 86_400_000);
     // A: employment 500 now, and 100 (a lower number) from 03-05, registered before the full read.
     store.registerPerson(
       'XY',
@@ -159,7 +159,7 @@ describe('sd-lon deltas in the corners', () => {
   it('counts a passive code configured as employed the same way in full and delta reads', async () => {
     const store = new SdStore();
     const ax = institution(store);
-    const before = new Date(Date.now() - 3_600_000);
+    const before = new Date(Date.now() - 86_400_000);
     store.registerPerson('XY', { cpr: A, givenName: 'Anna', surname: 'Holm' }, before);
     store.registerEmployment(
       'XY',
@@ -201,12 +201,12 @@ describe('sd-lon deltas in the corners', () => {
     store.registerPerson(
       'XY',
       { cpr: A, givenName: 'Anna', surname: 'Holm' },
-      new Date(Date.now() - 3_600_000),
+      new Date(Date.now() - 86_400_000),
     );
     store.registerEmployment(
       'XY',
       { id: '500', cpr: A, employmentDate: '2020-01-01', timelines: whole(ax, '2020-01-01') },
-      new Date(Date.now() - 3_600_000),
+      new Date(Date.now() - 86_400_000),
     );
     const sim = await startTestSimulator(store);
     try {

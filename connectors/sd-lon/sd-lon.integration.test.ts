@@ -25,7 +25,7 @@ import {
 } from './testing.js';
 
 const AS_OF = '2026-03-02';
-const hourAgo = () => new Date(Date.now() - 3_600_000);
+const dayAgo = () => new Date(Date.now() - 86_400_000);
 
 async function readOpus(m: Municipality): Promise<SourceExport> {
   const dir = mkdtempSync(join(tmpdir(), 'orgsync-sd-opus-'));
@@ -47,7 +47,7 @@ describe('sd-lon: a full read against the SD simulator', () => {
   beforeAll(async () => {
     m = generateMunicipality({ seed: 11, persons: 1500, asOf: AS_OF });
     const store = new SdStore();
-    renderMunicipality(store, m, { institution: 'AB', registeredAt: hourAgo() });
+    renderMunicipality(store, m, { institution: 'AB', registeredAt: dayAgo() });
     sim = await startTestSimulator(store);
   });
   afterAll(() => sim.close());
@@ -105,7 +105,7 @@ describe('sd-lon: deltas over days', () => {
   it('give the same organisation as a full read on every day, and as OPUS', async () => {
     const store = new SdStore();
     let m = generateMunicipality({ seed: 5, persons: 1200, asOf: AS_OF });
-    renderMunicipality(store, m, { institution: 'AB', registeredAt: hourAgo() });
+    renderMunicipality(store, m, { institution: 'AB', registeredAt: dayAgo() });
     const sim = await startTestSimulator(store);
     try {
       const config = testConfig(sim, ['AB']);
@@ -147,7 +147,7 @@ describe('sd-lon: never a partial snapshot', () => {
     store = new SdStore();
     renderMunicipality(store, generateMunicipality({ seed: 3, persons: 300, asOf: AS_OF }), {
       institution: 'AB',
-      registeredAt: hourAgo(),
+      registeredAt: dayAgo(),
     });
   });
 

@@ -27,7 +27,7 @@ describe('orgsync run with the sd-lon source', () => {
     const store = new SdStore();
     renderMunicipality(store, generateMunicipality({ seed: 21, persons: 300, asOf: todayIso() }), {
       institution: 'AB',
-      registeredAt: new Date(Date.now() - 3_600_000),
+      registeredAt: new Date(Date.now() - 86_400_000),
     });
     sim = await startTestSimulator(store, {
       openingHours: { open: '06:05', close: '21:55' },

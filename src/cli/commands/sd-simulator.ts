@@ -83,7 +83,10 @@ export function registerSdSimulator(program: Command) {
         for (let i = 0; i < count; i++) {
           const identifier = institutionIdentifier(i);
           const m = generateMunicipality({ seed: seed + i, persons, asOf });
-          renderMunicipality(store, m, { institution: identifier, registeredAt: new Date() });
+          renderMunicipality(store, m, {
+            institution: identifier,
+            registeredAt: new Date(Date.now() - 86_400_000),
+          });
           municipalities.push({ identifier, seed: seed + i, m });
         }
         const sim = await startSdSimulator({
