@@ -67,6 +67,11 @@ export interface RenderOptions {
 export function renderTarget(t: TargetPlan, opts: RenderOptions = {}): string[] {
   const limit = opts.limit ?? 200;
   const lines = [`Target ${t.name} (${t.connector}):`];
+  if (t.error !== undefined) {
+    // Saying "matches HR" here would tell an administrator the opposite of the truth.
+    lines.push(`  NOT PLANNED: ${t.error}`);
+    return lines;
+  }
   if (t.changes.length === 0) lines.push('  No changes. The target matches HR.');
   for (const c of t.changes.slice(0, limit)) lines.push(...renderChange(c));
   if (t.changes.length > limit) {

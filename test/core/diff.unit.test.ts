@@ -292,4 +292,34 @@ describe('renderPlan', () => {
     );
     expect(text).not.toContain('0101801234');
   });
+
+  it('never says a target it could not plan matches HR', () => {
+    const text = renderPlan({
+      formatVersion: 1,
+      id: 'x',
+      createdAt: '',
+      asOf: '2026-11-22',
+      source: {
+        connector: 'test',
+        origin: 'mem',
+        fingerprint: 'f',
+        counts: { units: 0, persons: 0, positions: 0 },
+      },
+      quarantined: [],
+      targets: [
+        {
+          name: 't',
+          connector: 'c',
+          currentCount: 0,
+          summary: summarise([]),
+          blocked: null,
+          changesFingerprint: '',
+          changes: [],
+          error: 'cannot read units.csv',
+        },
+      ],
+    });
+    expect(text).toContain('NOT PLANNED: cannot read units.csv');
+    expect(text).not.toContain('matches HR');
+  });
 });
