@@ -18,8 +18,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import PQueue from 'p-queue';
 import { cacheFile, cacheKey, saveCache } from '../connectors/sd-lon/cache.js';
-import { SdClient } from '../connectors/sd-lon/client.js';
 import { SdLonConfig } from '../connectors/sd-lon/config.js';
+import { clientFor } from '../connectors/sd-lon/index.js';
 import { readSd } from '../connectors/sd-lon/read.js';
 import { silentLogger } from '../src/log/logger.js';
 import { makePseudonymizer } from '../src/util/pseudonym.js';
@@ -99,17 +99,8 @@ const config = SdLonConfig.parse({
   payrollLevels: ['Afdelings-niveau'],
 });
 const pseudonymize = makePseudonymizer('bench');
-const clientFor = () =>
-  new SdClient({
-    baseUrl: config.url,
-    username: config.username,
-    password: config.password,
-    timeoutMs: config.timeoutSeconds * 1000,
-    retries: config.retries,
-    concurrency: config.concurrency,
-  });
 const read = async (asOf: string, cache: Awaited<ReturnType<typeof readSd>>['cache'] | null) => {
-  const client = clientFor();
+  const client = clientFor(config);
   const t0 = performance.now();
   const result = await readSd({
     config,

@@ -29,7 +29,8 @@ export const sdLonSource = defineSource({
   }),
 });
 
-const clientFor = (config: SdLonConfig, signal?: AbortSignal) =>
+/** The client a read or check uses, from the source's settings. */
+export const clientFor = (config: SdLonConfig, signal?: AbortSignal) =>
   new SdClient({
     baseUrl: config.url,
     username: config.username,

@@ -47,6 +47,14 @@ export function resolveAsOf(value: string | undefined): string {
 
 export class UsageError extends Error {}
 
+/** A numeric command-line value within bounds, or a usage error naming the flag. */
+export function numberFlag(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a number from ${min} to ${max}`);
+  return n;
+}
+
 /** Writes a command's result to stdout (logs go to stderr), ending it with one newline. */
 export const out = (text: string) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 

@@ -10,16 +10,9 @@ import { makeClientCertificate } from '../../../connectors/fk-organisation/simul
 import { seedOrganisation } from '../../../connectors/fk-organisation/simulator/seed.js';
 import { startFkSimulator } from '../../../connectors/fk-organisation/simulator/server.js';
 import { EXIT } from '../../errors.js';
-import { out, reportError, UsageError } from '../common.js';
+import { numberFlag as number, out, reportError, UsageError } from '../common.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const number = (name: string, v: string, min: number, max: number) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new UsageError(`--${name} must be a number from ${min} to ${max}`);
-  return n;
-};
 
 interface Flags {
   port: string;

@@ -11,14 +11,7 @@ import { SdStore } from '../../../connectors/sd-lon/simulator/store.js';
 import { EXIT } from '../../errors.js';
 import { generateMunicipality, type Municipality, nextDay } from '../../generate/index.js';
 import { todayIso } from '../../model/dates.js';
-import { out, reportError, UsageError } from '../common.js';
-
-const number = (name: string, v: string, min: number, max: number) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new UsageError(`--${name} must be a number from ${min} to ${max}`);
-  return n;
-};
+import { numberFlag as number, out, reportError, UsageError } from '../common.js';
 
 interface Flags {
   port: string;
