@@ -14,7 +14,13 @@ beforeEach(async () => ({ dir, cleanup } = await tempDir('csv-hr')));
 afterEach(() => cleanup());
 
 const pseudonymize = makePseudonymizer('k');
-const ctx = (): SourceContext => ({ instance: 'hr', logger: silentLogger(), workDir: dir, pseudonymize, asOf: '2026-01-01' });
+const ctx = (): SourceContext => ({
+  instance: 'hr',
+  logger: silentLogger(),
+  workDir: dir,
+  pseudonymize,
+  asOf: '2026-01-01',
+});
 const read = async (config: Partial<CsvHrConfig> = {}) =>
   (await csvHrSource.open(CsvHrConfig.parse({ directory: dir, ...config }), ctx())).read();
 

@@ -17,7 +17,13 @@ beforeEach(async () => {
 afterEach(() => cleanup());
 
 const pseudonymize = makePseudonymizer('k');
-const ctx = (): SourceContext => ({ instance: 'hr', logger: silentLogger(), workDir: dir, pseudonymize, asOf: '2026-01-01' });
+const ctx = (): SourceContext => ({
+  instance: 'hr',
+  logger: silentLogger(),
+  workDir: dir,
+  pseudonymize,
+  asOf: '2026-01-01',
+});
 const read = async () => (await jsonHrSource.open(JsonHrConfig.parse({ path }), ctx())).read();
 
 const GOOD = {
