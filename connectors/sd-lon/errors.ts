@@ -9,7 +9,9 @@
  * shaped like a CPR number masked. No error keeps a network error as its cause: node-fetch's
  * messages quote the whole URL, query included, and loggers print causes.
  */
+
 import { type ErrorCode, OrgsyncError } from '../../src/errors.js';
+import { copenhagenTime, type OpeningHours, openAt } from './hours.js';
 
 export type SdErrorKind = 'closed' | 'auth' | 'unreachable' | 'fault' | 'malformed';
 
@@ -123,8 +125,12 @@ export const isNotFound = isSdNotFound;
  * The error the source ends with when SD stayed closed for as long as it may wait: not tied
  * to one call, so a plain ORGSYNC_SD_CLOSED naming the opening hours.
  */
-export const closedError = (hours: { open: string; close: string }): OrgsyncError =>
-  new OrgsyncError(
+export function closedError(hours: OpeningHours, at: Date = new Date()): OrgsyncError {
+  const now = copenhagenTime(at);
+  return new OrgsyncError(
     'ORGSYNC_SD_CLOSED',
-    `SD Løn is closed (it answers from ${hours.open} to ${hours.close}, Copenhagen time); nothing was read`,
+    openAt(hours, now)
+      ? `SD Løn answered "The webservice has failed" at ${now} Copenhagen time, inside its opening hours (${hours.open} to ${hours.close}): it may be down or closed early; nothing was read`
+      : `SD Løn is closed (it answers from ${hours.open} to ${hours.close}, Copenhagen time); nothing was read`,
   );
+}

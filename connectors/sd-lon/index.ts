@@ -9,6 +9,7 @@
  * start, so a snapshot never mixes what was read before and after a pause.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { todayIso } from '../../src/model/dates.js';
 import type { SourceExport } from '../../src/model/schema.js';
 import { defineSource, type SourceContext, type SourceSession } from '../../src/sdk/connector.js';
 import { cacheFile, cacheKey, loadCache, removeCache, type SdCache, saveCache } from './cache.js';
@@ -92,8 +93,11 @@ async function read(config: SdLonConfig, ctx: SourceContext): Promise<SourceExpo
       client.close();
       if (!isClosed(e)) throw e;
       const left = deadline - Date.now();
-      if (left <= 0) throw closedError(config.closed.openingHours);
       const pause = Math.min(config.closed.pollSeconds * 1000, left);
+      // Not past midnight: the run resolves the organisation for the day it began on.
+      if (left <= 0 || todayIso(new Date(Date.now() + pause)) !== todayIso()) {
+        throw closedError(config.closed.openingHours);
+      }
       ctx.logger.warn(
         { waitSeconds: Math.round(pause / 1000), openingHours: config.closed.openingHours },
         'SD Løn is closed; nothing read is kept, waiting to read everything again when it opens',

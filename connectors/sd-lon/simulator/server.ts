@@ -11,9 +11,11 @@
  * full read of a big municipality is tens of megabytes and must not sit in memory as one
  * string, nor make the client wait for the whole of it.
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { prng } from '../../fk-organisation/simulator/faults.js';
+import { type OpeningHours, openAt } from '../hours.js';
 import { isOperation, type OperationName, runOperation } from './operations.js';
 import type { SdStore } from './store.js';
 import { copenhagenLocal, faultEnvelope } from './xml.js';
@@ -23,12 +25,7 @@ export interface SdUser {
   password: string;
 }
 
-export interface OpeningHours {
-  /** `HH:MM`, Copenhagen time, inclusive. */
-  open: string;
-  /** `HH:MM`, Copenhagen time, exclusive. */
-  close: string;
-}
+export type { OpeningHours } from '../hours.js';
 
 export const DEFAULT_OPENING_HOURS: OpeningHours = { open: '06:05', close: '21:55' };
 
@@ -220,8 +217,7 @@ function authorised(users: readonly SdUser[], header: string | undefined): boole
 
 /** Open from `open` (inclusive) to `close` (exclusive), Copenhagen time; a window may span midnight. */
 export function isOpen(h: OpeningHours, at: Date): boolean {
-  const t = copenhagenLocal(at).slice(11, 16);
-  return h.open <= h.close ? h.open <= t && t < h.close : t >= h.open || t < h.close;
+  return openAt(h, copenhagenLocal(at).slice(11, 16));
 }
 
 function injector(o: SdFaultOptions | undefined): () => InjectedFault | null {
