@@ -157,7 +157,10 @@ function merge(mapped: readonly Mapped[], req: ReadRequest): SourceExport {
     units: mapped.flatMap((m) => m.units),
     persons: [...persons.values()],
     positions: mapped.flatMap((m) => m.positions),
-    rejected: mapped.flatMap((m) => m.rejected),
+    // A person one institution could not map but another could is not held back.
+    rejected: mapped
+      .flatMap((m) => m.rejected)
+      .filter((r) => r.recordType !== 'person' || !persons.has(r.key)),
     meta: {
       source: 'sd-lon',
       origin: `${req.config.url} (${req.config.institutions.map((i) => i.identifier).join(', ')})`,

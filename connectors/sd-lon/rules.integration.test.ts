@@ -192,6 +192,11 @@ describe('sd-lon rules', () => {
       const both = positions.filter((p) => p.personKey === pseudonymize('0101801111'));
       expect(both.map((p) => p.key.split('-')[0]).sort()).toEqual(['AB', 'AC']);
       expect(persons.filter((p) => p.key === pseudonymize('0101801111'))).toHaveLength(1);
+      // AC loses the surname: AB still has the person, so nothing is held back.
+      store.registerPerson('AC', { cpr: '0101801111', givenName: 'Navn', surname: '' }, new Date());
+      const again = await readSdSource(testConfig(sim, ['AB', 'AC'], { unitKey: 'uuid' }), DAY);
+      expect(again.persons.filter((p) => p.key === pseudonymize('0101801111'))).toHaveLength(1);
+      expect(again.rejected).toEqual([]);
     } finally {
       store.clearInstitution('AC');
       store.setDepartments('AC', []);
