@@ -105,10 +105,10 @@ async function readOrganisation(client: SdClient, institution: string, asOf: str
   }
   await Promise.all(
     missed.map(async (d) => {
-      // SD refuses a parent lookup for a day before the department existed.
-      const day = d.activationDate > asOf ? d.activationDate : asOf;
+      // SD refuses a parent lookup for a day before the department existed; GetDepartment
+      // was asked for this day alone, so every department listed exists on it.
       try {
-        const parent = await client.departmentParent(d.uuid, day);
+        const parent = await client.departmentParent(d.uuid, asOf);
         parents.set(d.uuid, parent === institutionUuid ? null : parent);
       } catch (e) {
         // Not a failed read: the department is reported as having no parent (map.ts).
