@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type DiffOptions, diffTarget } from '../../src/plan/diff.js';
-import { summarise } from '../../src/plan/plan.js';
+import { type Plan, summarise } from '../../src/plan/plan.js';
 import { renderPlan } from '../../src/plan/render.js';
 import { safetyReasons } from '../../src/plan/safety.js';
-import type { CurrentObject, DesiredObject } from '../../src/sdk/types.js';
+import type { Change, CurrentObject, DesiredObject } from '../../src/sdk/types.js';
 import { CAN_ALL_BUT_REPLACE } from './fixtures.js';
 
 const ALL = CAN_ALL_BUT_REPLACE;
@@ -243,6 +243,33 @@ describe('safety thresholds', () => {
   });
 });
 
+/** A plan of one target `t`, for rendering. */
+function planOf(target: { currentCount: number; changes: Change[]; error?: string }, counts: number): Plan {
+  return {
+    formatVersion: 1,
+    id: 'x',
+    createdAt: '',
+    asOf: '2026-11-22',
+    source: {
+      connector: 'test',
+      origin: 'mem',
+      fingerprint: 'f',
+      counts: { units: counts, persons: counts, positions: counts },
+    },
+    quarantined: [],
+    targets: [
+      {
+        name: 't',
+        connector: 'c',
+        summary: summarise(target.changes),
+        blocked: null,
+        changesFingerprint: '',
+        ...target,
+      },
+    ],
+  };
+}
+
 describe('renderPlan', () => {
   it('uses the plan vocabulary, masks sensitive values and ends each target with a summary', () => {
     const desired = new Map<string, DesiredObject>([
@@ -259,30 +286,7 @@ describe('renderPlan', () => {
       ],
     ]);
     const changes = diffTarget(desired, new Map([c('unit', '7', null, {})]), opts());
-    const text = renderPlan({
-      formatVersion: 1,
-      id: 'x',
-      createdAt: '',
-      asOf: '2026-11-22',
-      source: {
-        connector: 'test',
-        origin: 'mem',
-        fingerprint: 'f',
-        counts: { units: 1, persons: 1, positions: 1 },
-      },
-      quarantined: [],
-      targets: [
-        {
-          name: 't',
-          connector: 'c',
-          currentCount: 1,
-          summary: summarise(changes),
-          blocked: null,
-          changesFingerprint: '',
-          changes,
-        },
-      ],
-    });
+    const text = renderPlan(planOf({ currentCount: 1, changes }, 1));
     expect(text).toContain('+ person p');
     expect(text).toContain('cpr:  (sensitive value)');
     expect(text).toContain('name: "Åse"');
@@ -294,31 +298,7 @@ describe('renderPlan', () => {
   });
 
   it('never says a target it could not plan matches HR', () => {
-    const text = renderPlan({
-      formatVersion: 1,
-      id: 'x',
-      createdAt: '',
-      asOf: '2026-11-22',
-      source: {
-        connector: 'test',
-        origin: 'mem',
-        fingerprint: 'f',
-        counts: { units: 0, persons: 0, positions: 0 },
-      },
-      quarantined: [],
-      targets: [
-        {
-          name: 't',
-          connector: 'c',
-          currentCount: 0,
-          summary: summarise([]),
-          blocked: null,
-          changesFingerprint: '',
-          changes: [],
-          error: 'cannot read units.csv',
-        },
-      ],
-    });
+    const text = renderPlan(planOf({ currentCount: 0, changes: [], error: 'cannot read units.csv' }, 0));
     expect(text).toContain('NOT PLANNED: cannot read units.csv');
     expect(text).not.toContain('matches HR');
   });
