@@ -11,7 +11,7 @@
  *                                 the baselines' wall time for all calls is their per-call time
  *                                 times the number of calls (at a fixed latency, exact enough)
  */
-import { fork } from 'node:child_process';
+
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { acceptSnapshot, loadSnapshot } from '../src/engine/snapshot.js';
 import { generateToDirectory, opusFileName } from '../src/generate/index.js';
 import { silentLogger } from '../src/log/logger.js';
 import { applyRecorded } from '../test/support/engine.js';
+import { forkChild } from './child.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PERSONS = Number(process.env['FK_BENCH_PERSONS'] ?? 10_000);
@@ -48,31 +49,15 @@ interface Sim {
 }
 
 async function startSimulator(): Promise<Sim> {
-  const child = fork(join(ROOT, 'bench', 'fk-simulator-worker.ts'), [String(LATENCY_MS)], {
-    execArgv: ['--import', 'tsx'],
-  });
-  const next = <T>(type: string) =>
-    new Promise<T>((resolve, reject) => {
-      const on = (m: { type: string }) => {
-        if (m.type !== type) return;
-        child.off('message', on);
-        resolve(m as T);
-      };
-      child.on('message', on);
-      child.once('error', reject);
-    });
-  const { url } = await next<{ url: string }>('ready');
+  const child = forkChild<{ url: string }>(join(ROOT, 'bench', 'fk-simulator-worker.ts'), [
+    String(LATENCY_MS),
+  ]);
+  const { url } = await child.ready;
   return {
     url,
-    ask: <T>(type: string, extra = {}) => {
-      const p = next<T>(type);
-      child.send({ type, ...extra });
-      return p;
-    },
+    ask: (type, extra) => child.ask(type, extra),
     stop: async () => {
-      const p = next('stopped');
-      child.send({ type: 'stop' });
-      await p;
+      await child.ask('stop', {}, 'stopped');
     },
   };
 }

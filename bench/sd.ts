@@ -10,7 +10,7 @@
  *   SD_BENCH_PERSONS=41800              persons generated (about 50,000 employments, 4,200 units)
  *   SD_BENCH_LATENCY_MS=50              added by the simulator to every answer
  */
-import { fork } from 'node:child_process';
+
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import { clientFor } from '../connectors/sd-lon/index.js';
 import { readSd } from '../connectors/sd-lon/read.js';
 import { silentLogger } from '../src/log/logger.js';
 import { makePseudonymizer } from '../src/util/pseudonym.js';
+import { forkChild } from './child.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PERSONS = Number(process.env['SD_BENCH_PERSONS'] ?? 41_800);
@@ -37,29 +38,11 @@ interface Call {
   query: string;
 }
 
-function startSimulator() {
-  const child = fork(
+const startSimulator = () =>
+  forkChild<{ url: string; employments: number; units: number }>(
     join(ROOT, 'bench', 'sd-simulator-worker.ts'),
     [String(PERSONS), '1', AS_OF, String(LATENCY_MS)],
-    { execArgv: ['--import', 'tsx'] },
   );
-  const next = <T>(type: string) =>
-    new Promise<T>((resolve, reject) => {
-      const on = (m: { type: string }) => {
-        if (m.type !== type) return;
-        child.off('message', on);
-        resolve(m as T);
-      };
-      child.on('message', on);
-      child.once('error', reject);
-    });
-  const ask = <T>(type: string, reply = type) => {
-    const p = next<T>(reply);
-    child.send({ type });
-    return p;
-  };
-  return { ready: next<{ url: string; employments: number; units: number }>('ready'), ask };
-}
 
 const count = (calls: readonly Call[]) => {
   const by: Record<string, number> = {};
@@ -132,7 +115,7 @@ const rawMs = await rawReplay(url, full.calls, config.concurrency);
 await sim.ask('log'); // the replay's own calls
 
 // The next morning: one generated day of churn, read as a delta on the full read's cache.
-const { asOf: nextDay } = await sim.ask<{ asOf: string }>('advance', 'advanced');
+const { asOf: nextDay } = await sim.ask<{ asOf: string }>('advance', {}, 'advanced');
 const morning = await read(nextDay, full.result.cache);
 // The delta must give what a full read of the same day gives.
 const check = await read(nextDay, null);
@@ -146,7 +129,7 @@ const deltaEqualsFull = fingerprint(morning.result.export) === fingerprint(check
 if (!deltaEqualsFull) process.stderr.write('the next morning delta differs from a full read of that day\n');
 // Intraday, right after: nothing registered since.
 const intraday = await read(nextDay, morning.result.cache);
-await sim.ask('stop', 'stopped');
+await sim.ask('stop', {}, 'stopped');
 
 const summary = (r: typeof full) => ({
   mode: r.result.mode,
